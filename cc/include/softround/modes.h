@@ -1,0 +1,87 @@
+// Mode names, the accepted alpha range of each mode and the error messages
+// about them, shared by the op's shape function and the kernels. No
+// TensorFlow include; python/softround_ops/_modes.py states the same ranges.
+#ifndef SOFTROUND_MODES_H_
+#define SOFTROUND_MODES_H_
+
+#include <cmath>
+#include <sstream>
+#include <string>
+
+#include "softround/soft_round_math.h"
+
+namespace softround {
+
+inline const char* ModeName(Mode mode) {
+  switch (mode) {
+    case Mode::kTanh:
+      return "tanh";
+    case Mode::kSigmoid:
+      return "sigmoid";
+    case Mode::kSine:
+      return "sine";
+    case Mode::kSte:
+      return "ste";
+  }
+  return "unknown";
+}
+
+inline bool ParseMode(const std::string& name, Mode* mode) {
+  for (Mode m : {Mode::kTanh, Mode::kSigmoid, Mode::kSine, Mode::kSte}) {
+    if (name == ModeName(m)) {
+      *mode = m;
+      return true;
+    }
+  }
+  return false;
+}
+
+// What the alpha input means in each mode and which values it accepts.
+inline const char* AlphaRangeText(Mode mode) {
+  switch (mode) {
+    case Mode::kTanh:
+      return "a finite sharpness >= 0";
+    case Mode::kSigmoid:
+      return "a finite steepness > 0";
+    case Mode::kSine:
+      return "a width in (0, 1]";
+    case Mode::kSte:
+      return "any value (ignored)";
+  }
+  return "";
+}
+
+inline bool AlphaInRange(Mode mode, double alpha) {
+  switch (mode) {
+    case Mode::kTanh:
+      return std::isfinite(alpha) && alpha >= 0;
+    case Mode::kSigmoid:
+      return std::isfinite(alpha) && alpha > 0;
+    case Mode::kSine:
+      return alpha > 0 && alpha <= 1;
+    case Mode::kSte:
+      return true;
+  }
+  return false;
+}
+
+inline std::string AlphaRangeError(const char* op, Mode mode, double alpha,
+                                   long long index) {
+  std::ostringstream message;
+  message.precision(17);
+  message << op << ": alpha for mode '" << ModeName(mode) << "' must be "
+          << AlphaRangeText(mode) << "; got alpha[" << index << "] = " << alpha;
+  return message.str();
+}
+
+inline std::string AlphaShapeError(const char* op, const std::string& x_shape,
+                                   const std::string& alpha_shape) {
+  return std::string(op) + ": alpha of shape " + alpha_shape +
+         " does not broadcast to x of shape " + x_shape +
+         "; alpha must be a scalar or broadcast to x's shape by numpy rules "
+         "without enlarging it";
+}
+
+}  // namespace softround
+
+#endif  // SOFTROUND_MODES_H_

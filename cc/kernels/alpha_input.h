@@ -1,0 +1,130 @@
+// Validation and layout of the alpha input shared by both op kernels.
+#ifndef SOFTROUND_KERNELS_ALPHA_INPUT_H_
+#define SOFTROUND_KERNELS_ALPHA_INPUT_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "softround/modes.h"
+#include "tensorflow/core/framework/op_kernel.h"
+#include "tensorflow/core/framework/tensor.h"
+
+namespace tensorflow {
+
+// alpha as the functors read it: element i of x uses data[i % period].
+template <typename T>
+struct AlphaInput {
+  const T* data = nullptr;
+  int64_t period = 1;
+  Tensor storage;  // holds data when alpha had to be expanded
+};
+
+namespace alpha_input_internal {
+
+// Rows shorter than this are tiled so that each loop call has enough work.
+constexpr int64_t kMinPeriod = 1024;
+
+// alpha's dimensions left-padded with 1 to x's rank; false if alpha does not
+// broadcast to x without enlarging it.
+inline bool PaddedAlphaDims(const TensorShape& x, const TensorShape& alpha,
+                            std::vector<int64_t>* dims) {
+  if (alpha.dims() > x.dims()) return false;
+  dims->assign(x.dims() - alpha.dims(), 1);
+  for (int i = 0; i < alpha.dims(); ++i) dims->push_back(alpha.dim_size(i));
+  for (int i = 0; i < x.dims(); ++i) {
+    if ((*dims)[i] != 1 && (*dims)[i] != x.dim_size(i)) return false;
+  }
+  return true;
+}
+
+// True if alpha's non-1 dimensions are exactly x's trailing ones, so that
+// alpha repeats with period alpha.NumElements() along x's flat index.
+inline bool IsTrailingBlock(const TensorShape& x,
+                            const std::vector<int64_t>& dims) {
+  size_t first = 0;
+  while (first < dims.size() && dims[first] == 1) ++first;
+  for (size_t i = first; i < dims.size(); ++i) {
+    if (dims[i] != x.dim_size(i)) return false;
+  }
+  return true;
+}
+
+// out[i] = alpha at the position of x's flat index i (numpy broadcasting).
+template <typename T>
+void BroadcastToX(const T* alpha, const std::vector<int64_t>& dims,
+                  const TensorShape& x, T* out) {
+  const int rank = x.dims();
+  std::vector<int64_t> stride(rank, 0), index(rank, 0);
+  for (int d = rank - 1, s = 1; d >= 0; --d) {
+    stride[d] = dims[d] == 1 ? 0 : s;
+    s *= dims[d];
+  }
+  int64_t offset = 0;
+  for (int64_t i = 0, n = x.num_elements(); i < n; ++i) {
+    out[i] = alpha[offset];
+    // Advance the multi-index like an odometer.
+    for (int d = rank - 1; d >= 0; --d) {
+      offset += stride[d];
+      if (++index[d] < x.dim_size(d)) break;
+      offset -= stride[d] * index[d];
+      index[d] = 0;
+    }
+  }
+}
+
+}  // namespace alpha_input_internal
+
+// Checks alpha's shape and values and lays it out for the functors.
+template <typename T>
+absl::Status PrepareAlpha(OpKernelContext* ctx, const char* op,
+                          softround::Mode mode, const TensorShape& x_shape,
+                          const Tensor& alpha, AlphaInput<T>* out) {
+  namespace internal = alpha_input_internal;
+  std::vector<int64_t> dims;
+  if (!internal::PaddedAlphaDims(x_shape, alpha.shape(), &dims)) {
+    return absl::InvalidArgumentError(softround::AlphaShapeError(
+        op, x_shape.DebugString(), alpha.shape().DebugString()));
+  }
+  const auto values = alpha.flat<T>();
+  if (mode != softround::Mode::kSte) {
+    for (int64_t i = 0; i < values.size(); ++i) {
+      const double value = static_cast<double>(values(i));
+      if (!softround::AlphaInRange(mode, value)) {
+        return absl::InvalidArgumentError(
+            softround::AlphaRangeError(op, mode, value, i));
+      }
+    }
+  }
+  const int64_t n = x_shape.num_elements();
+  Tensor& storage = out->storage;
+  out->data = values.data();
+  out->period = std::max<int64_t>(values.size(), 1);
+  if (out->period == 1 || n == 0) return absl::OkStatus();
+
+  if (!internal::IsTrailingBlock(x_shape, dims)) {
+    TF_RETURN_IF_ERROR(
+        ctx->allocate_temp(DataTypeToEnum<T>::value, x_shape, &storage));
+    internal::BroadcastToX(values.data(), dims, x_shape,
+                           storage.flat<T>().data());
+    out->data = storage.flat<T>().data();
+    out->period = n;
+  } else if (out->period < internal::kMinPeriod && out->period < n) {
+    const int64_t copies =
+        (internal::kMinPeriod + out->period - 1) / out->period;
+    TF_RETURN_IF_ERROR(ctx->allocate_temp(DataTypeToEnum<T>::value,
+                                          TensorShape({copies * out->period}),
+                                          &storage));
+    T* tiled = storage.flat<T>().data();
+    for (int64_t c = 0; c < copies; ++c) {
+      std::copy_n(values.data(), out->period, tiled + c * out->period);
+    }
+    out->data = tiled;
+    out->period *= copies;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tensorflow
+
+#endif  // SOFTROUND_KERNELS_ALPHA_INPUT_H_

@@ -1,0 +1,30 @@
+"""softround_ops: differentiable rounding for TensorFlow, as fused custom ops.
+
+    import softround_ops as sro
+    y = sro.soft_round(x, alpha=5.0)            # tanh soft round
+    y = sro.approx_round(x, steepness=10)       # the seed's sigmoid version
+    y = sro.approx_round_sin(x, width=0.5)      # the seed's clipped sine
+    y = sro.round_ste(x)                        # straight-through round
+
+`softround_ops.reference` holds the same functions in plain TensorFlow ops.
+"""
+
+from softround_ops import _gradients, reference  # noqa: F401  (registers the gradient)
+from softround_ops._api import approx_round, approx_round_sin, round_ste, soft_round
+from softround_ops._loader import FallbackWarning, LibraryLoadError, using_custom_ops
+from softround_ops._modes import ALPHA_RANGES, MODES
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ALPHA_RANGES",
+    "MODES",
+    "FallbackWarning",
+    "LibraryLoadError",
+    "approx_round",
+    "approx_round_sin",
+    "reference",
+    "round_ste",
+    "soft_round",
+    "using_custom_ops",
+]

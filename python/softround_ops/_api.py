@@ -1,0 +1,50 @@
+"""The public functions: the compiled ops where loaded, else the reference."""
+
+import numbers
+
+import tensorflow as tf
+
+from softround_ops import _loader, _modes, reference
+from softround_ops._seed_helpers import seed_helpers
+
+_FLOAT_DTYPES = (tf.float16, tf.bfloat16, tf.float32, tf.float64)
+
+
+def soft_round(x, alpha, mode="tanh", name=None):
+    """Differentiable rounding: y = floor(x) + c(x - floor(x)).
+
+    Args:
+      x: a float tensor (half, bfloat16, float32 or float64).
+      alpha: the mode's parameter, a Python number or a tensor that is a
+        scalar or broadcasts to x's shape: the sharpness of `tanh` (>= 0; 0
+        is the identity, large values approach round), the steepness of
+        `sigmoid` (> 0), the band width of `sine` (in (0, 1]); `ste` ignores
+        it. A tensor (e.g. a tf.Variable being annealed) is cast to x's dtype
+        and checked by the kernel.
+      mode: "tanh" (default), "sigmoid", "sine" or "ste".
+      name: a name for the operation.
+
+    Returns:
+      A tensor of x's shape and dtype.
+
+    Raises:
+      ValueError: for an unknown mode or a Python-number alpha out of range.
+      TypeError: for an x that is not a float tensor.
+      tf.errors.InvalidArgumentError: for a tensor alpha out of range or of a
+        shape that does not broadcast to x's.
+    """
+    _modes.check_mode(mode)
+    x = tf.convert_to_tensor(x)
+    if x.dtype not in _FLOAT_DTYPES:
+        raise TypeError(f"soft_round: x must be half, bfloat16, float32 or float64; got {x.dtype.name}")
+    if isinstance(alpha, numbers.Real):
+        _modes.check_python_alpha("soft_round", mode, alpha)
+    elif getattr(alpha, "dtype", None) != x.dtype:
+        alpha = tf.cast(alpha, x.dtype)
+    ops = _loader.custom_ops()
+    if ops is None:
+        return reference.soft_round(x, alpha, mode=mode, name=name)
+    return ops.soft_round(x, alpha, mode=mode, name=name)
+
+
+approx_round, approx_round_sin, round_ste = seed_helpers(soft_round)

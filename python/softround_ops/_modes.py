@@ -1,0 +1,44 @@
+"""The modes and the alpha range each accepts (cc/include/softround/modes.h says the same)."""
+
+MODES = ("tanh", "sigmoid", "sine", "ste")
+
+# What alpha means in each mode and which values it accepts, in the words the
+# kernel uses in its InvalidArgumentError.
+ALPHA_RANGES = {
+    "tanh": "a finite sharpness >= 0",
+    "sigmoid": "a finite steepness > 0",
+    "sine": "a width in (0, 1]",
+    "ste": "any value (ignored)",
+}
+
+# Range predicates written with operators that work on Python numbers and on
+# tensors alike (elementwise), so Python and the reference share them.
+# `a - a == 0` is false exactly for NaN and +-inf.
+_IN_RANGE = {
+    "tanh": lambda a: (a - a == 0) & (a >= 0),
+    "sigmoid": lambda a: (a - a == 0) & (a > 0),
+    "sine": lambda a: (a > 0) & (a <= 1),
+}
+
+# Below this sharpness the tanh mode is the identity (as tensorflow-compression).
+TANH_IDENTITY_ALPHA = 1e-3
+
+
+def check_mode(mode):
+    if mode not in ALPHA_RANGES:
+        raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}; got {mode!r}")
+
+
+def alpha_in_range(mode, alpha):
+    """Elementwise: is alpha acceptable for mode? (Python number or tensor.)"""
+    return _IN_RANGE[mode](alpha) if mode in _IN_RANGE else True
+
+
+def alpha_range_message(func, mode, got):
+    return f"{func}: alpha for mode '{mode}' must be {ALPHA_RANGES[mode]}; got {got}"
+
+
+def check_python_alpha(func, mode, alpha):
+    """ValueError for a Python-number alpha outside mode's range."""
+    if not alpha_in_range(mode, alpha):
+        raise ValueError(alpha_range_message(func, mode, repr(alpha)))

@@ -1,0 +1,95 @@
+"""Soft round in plain TensorFlow ops: the test oracle and the fallback.
+
+Correct on its own terms (DESIGN.md), differentiable by autodiff, and free of
+NaN in any unselected `tf.where` branch, so that no NaN reaches a gradient.
+Half and bfloat16 are computed in float32 and rounded once, as the kernels do.
+"""
+
+import math
+
+import tensorflow as tf
+
+from softround_ops import _modes
+from softround_ops._seed_helpers import seed_helpers
+
+_NAME = "soft_round (reference)"
+
+
+def _fraction_tanh(f, alpha):
+    identity = alpha < _modes.TANH_IDENTITY_ALPHA
+    safe = tf.where(identity, tf.ones_like(alpha), alpha)
+    c = 0.5 + 0.5 * tf.tanh(safe * (f - 0.5)) / tf.tanh(0.5 * safe)
+    return c, identity
+
+
+def _fraction_sigmoid(f, alpha):
+    return tf.sigmoid(alpha * (f - 0.5)), None
+
+
+def _fraction_sine(f, width):
+    lower = 0.5 - 0.5 * width
+    upper = 0.5 + 0.5 * width
+    inside = 0.5 + 0.5 * tf.sin(math.pi * ((f - 0.5) / width))
+    outside = tf.where(f >= upper, tf.ones_like(inside), tf.zeros_like(inside))
+    return tf.where((f > lower) & (f < upper), inside, outside), None
+
+
+_FRACTIONS = {"tanh": _fraction_tanh, "sigmoid": _fraction_sigmoid, "sine": _fraction_sine}
+
+
+def _checked_alpha(alpha, mode, x):
+    """alpha with its shape checked against x and its values asserted in range."""
+    if alpha.shape.rank is not None and x.shape.rank is not None:
+        try:
+            broadcast = tf.broadcast_static_shape(x.shape, alpha.shape)
+        except ValueError:
+            broadcast = None
+        if broadcast is None or broadcast.rank != x.shape.rank or not broadcast.is_compatible_with(x.shape):
+            raise tf.errors.InvalidArgumentError(
+                None,
+                None,
+                f"{_NAME}: alpha of shape {alpha.shape} does not broadcast to x of shape "
+                f"{x.shape}; alpha must be a scalar or broadcast to x's shape by numpy rules "
+                "without enlarging it",
+            )
+    if mode == "ste":
+        return alpha
+    ok = tf.reshape(_modes.alpha_in_range(mode, alpha), [-1])
+    first_bad = tf.boolean_mask(tf.reshape(alpha, [-1]), tf.logical_not(ok))[:1]
+    message = _modes.alpha_range_message(_NAME, mode, "")
+    check = tf.debugging.Assert(tf.reduce_all(ok), [message, first_bad])
+    with tf.control_dependencies([check]):
+        return tf.identity(alpha)
+
+
+def soft_round(x, alpha, mode="tanh", name=None):
+    """Pure-TF `softround_ops.soft_round`: y = floor(x) + c(x - floor(x))."""
+    _modes.check_mode(mode)
+    with tf.name_scope(name or "soft_round_reference"):
+        x = tf.convert_to_tensor(x)
+        if x.dtype not in (tf.float16, tf.bfloat16, tf.float32, tf.float64):
+            raise TypeError(f"{_NAME}: x must be half, bfloat16, float32 or float64; got {x.dtype.name}")
+        if isinstance(alpha, (int, float)):
+            _modes.check_python_alpha(_NAME, mode, alpha)
+        compute = x.dtype if x.dtype in (tf.float32, tf.float64) else tf.float32
+        xc = tf.cast(x, compute)
+        alpha = _checked_alpha(tf.cast(alpha, compute), mode, xc)
+        finite = tf.math.is_finite(xc)
+        if mode == "ste":
+            # Straight-through: round forward, identity backward, inf kept.
+            offset = tf.where(finite, tf.round(xc) - xc, tf.zeros_like(xc))
+            y = xc + tf.stop_gradient(offset)
+        else:
+            n = tf.floor(xc)
+            f = tf.where(finite, xc - n, tf.zeros_like(xc))
+            c, identity = _FRACTIONS[mode](f, alpha)
+            keep = finite if identity is None else finite & tf.logical_not(identity)
+            # Non-finite x passes through with zero gradient; the identity
+            # case passes x with gradient 1.
+            passthrough = tf.where(finite, xc, tf.stop_gradient(xc))
+            y = tf.where(keep, n + c, passthrough)
+            y = tf.reshape(y, tf.shape(xc))  # an alpha must never enlarge x
+        return tf.cast(y, x.dtype)
+
+
+approx_round, approx_round_sin, round_ste = seed_helpers(soft_round)

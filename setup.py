@@ -1,0 +1,85 @@
+"""Builds softround_ops: CMake compiles the op library against the installed TensorFlow.
+
+The TensorFlow the library is built against is the one the target Python
+imports. Under pip's build isolation that Python hides its site-packages (via
+PYTHONPATH and PYTHONNOUSERSITE); the build then asks it again without them,
+so `pip install .` builds against the user's TensorFlow and never downloads a
+second one.
+"""
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+ROOT = Path(__file__).resolve().parent
+_ISOLATION_VARIABLES = ("PYTHONPATH", "PYTHONNOUSERSITE")
+
+
+def _tensorflow_environment():
+    """(environment, TF version) in which sys.executable imports TensorFlow."""
+    query = ["-c", "import tensorflow as tf; print(tf.__version__)"]
+    outside = {k: v for k, v in os.environ.items() if k not in _ISOLATION_VARIABLES}
+    for env in (dict(os.environ), outside):
+        env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+        result = subprocess.run([sys.executable, *query], env=env, capture_output=True, text=True)
+        if result.returncode == 0:
+            return env, result.stdout.strip().splitlines()[-1]
+    sys.exit(
+        "softround_ops compiles against the TensorFlow you have installed, and "
+        f"{sys.executable} cannot import one. Install TensorFlow first "
+        "(`pip install tensorflow` or `pip install tensorflow-cpu`), then softround_ops."
+    )
+
+
+TF_ENV, TF_VERSION = _tensorflow_environment()
+_MAJOR, _MINOR = (int(part) for part in TF_VERSION.split(".")[:2])
+# The library only loads in the TensorFlow minor version it was built for.
+# Declared as extras, never as a plain requirement: users have either
+# tensorflow or tensorflow-cpu, and pip must not install the other beside it.
+TF_REQUIREMENT = f">={_MAJOR}.{_MINOR},<{_MAJOR}.{_MINOR + 1}"
+
+
+class CMakeExtension(Extension):
+    def __init__(self, name):
+        super().__init__(name, sources=[])
+
+
+class CMakeBuild(build_ext):
+    """Runs CMake for each extension; honours CMAKE_ARGS, uses Ninja when present."""
+
+    def build_extension(self, ext):
+        library = Path(self.get_ext_fullpath(ext.name)).resolve()
+        build_dir = Path(self.build_temp).resolve() / ext.name
+        build_dir.mkdir(parents=True, exist_ok=True)
+        args = [
+            f"-DSOFTROUND_OUTPUT_DIR={library.parent}",
+            f"-DSOFTROUND_LIBRARY_FILENAME={library.name}",
+            f"-DTENSORFLOW_PYTHON={sys.executable}",
+            "-DCMAKE_BUILD_TYPE=Release",
+        ]
+        if shutil.which("ninja") and "CMAKE_GENERATOR" not in os.environ:
+            args.append("-GNinja")
+        args += shlex.split(os.environ.get("CMAKE_ARGS", ""))
+        jobs = str(self.parallel or os.cpu_count() or 1)
+        subprocess.run(["cmake", str(ROOT), *args], cwd=build_dir, env=TF_ENV, check=True)
+        subprocess.run(["cmake", "--build", ".", "--parallel", jobs], cwd=build_dir, check=True)
+
+
+setup(
+    package_dir={"": "python"},
+    packages=["softround_ops"],
+    ext_modules=[CMakeExtension("softround_ops._soft_round_ops")],
+    cmdclass={"build_ext": CMakeBuild},
+    extras_require={
+        "tensorflow": [f"tensorflow{TF_REQUIREMENT}"],
+        "tensorflow-cpu": [f"tensorflow-cpu{TF_REQUIREMENT}"],
+        "test": ["pytest>=7", "hypothesis>=6"],
+        "lint": ["ruff==0.17.6", "clang-format==23.1.5"],
+    },
+)
