@@ -50,6 +50,14 @@ class CMakeExtension(Extension):
         super().__init__(name, sources=[])
 
 
+def _drop_stale_cache(build_dir, cmake):
+    """Forgets a CMake cache made by another cmake (pip's isolated build envs are temporary)."""
+    cache = build_dir / "CMakeCache.txt"
+    if cache.exists() and f"CMAKE_COMMAND:INTERNAL={cmake}\n" not in cache.read_text():
+        cache.unlink()
+        shutil.rmtree(build_dir / "CMakeFiles", ignore_errors=True)
+
+
 class CMakeBuild(build_ext):
     """Runs CMake for each extension; honours CMAKE_ARGS, uses Ninja when present."""
 
@@ -57,18 +65,21 @@ class CMakeBuild(build_ext):
         library = Path(self.get_ext_fullpath(ext.name)).resolve()
         build_dir = Path(self.build_temp).resolve() / ext.name
         build_dir.mkdir(parents=True, exist_ok=True)
+        cmake = shutil.which("cmake")
+        _drop_stale_cache(build_dir, cmake)
         args = [
             f"-DSOFTROUND_OUTPUT_DIR={library.parent}",
             f"-DSOFTROUND_LIBRARY_FILENAME={library.name}",
             f"-DTENSORFLOW_PYTHON={sys.executable}",
             "-DCMAKE_BUILD_TYPE=Release",
         ]
-        if shutil.which("ninja") and "CMAKE_GENERATOR" not in os.environ:
-            args.append("-GNinja")
+        ninja = shutil.which("ninja")
+        if ninja and "CMAKE_GENERATOR" not in os.environ:
+            args += ["-GNinja", f"-DCMAKE_MAKE_PROGRAM={ninja}"]
         args += shlex.split(os.environ.get("CMAKE_ARGS", ""))
         jobs = str(self.parallel or os.cpu_count() or 1)
-        subprocess.run(["cmake", str(ROOT), *args], cwd=build_dir, env=TF_ENV, check=True)
-        subprocess.run(["cmake", "--build", ".", "--parallel", jobs], cwd=build_dir, check=True)
+        subprocess.run([cmake, str(ROOT), *args], cwd=build_dir, env=TF_ENV, check=True)
+        subprocess.run([cmake, "--build", ".", "--parallel", jobs], cwd=build_dir, check=True)
 
 
 setup(

@@ -15,23 +15,31 @@ from softround_ops._seed_helpers import seed_helpers
 _NAME = "soft_round (reference)"
 
 
-def _fraction_tanh(f, alpha):
+# Each c is point-symmetric, c(1 - f) = 1 - c(f), so y = floor(x) + c(x - floor(x))
+# equals m + sign(r) c(|r|) with m = round(x), r = x - m: r is exact, c is only
+# needed on [0, 1/2] where each form below keeps full relative accuracy, and
+# y = m + small has no cancellation (cc/include/softround/soft_round_math.h
+# derives the same forms).
+
+
+def _fraction_tanh(u, alpha):
+    """0.5 + 0.5 tanh(alpha (u - 1/2)) / tanh(alpha / 2), with q = exp(-alpha (1 - 2u))."""
     identity = alpha < _modes.TANH_IDENTITY_ALPHA
     safe = tf.where(identity, tf.ones_like(alpha), alpha)
-    c = 0.5 + 0.5 * tf.tanh(safe * (f - 0.5)) / tf.tanh(0.5 * safe)
-    return c, identity
+    q = tf.exp(-safe * (1 - 2 * u))
+    return q * -tf.math.expm1(-2 * safe * u) / (-tf.math.expm1(-safe) * (1 + q)), identity
 
 
-def _fraction_sigmoid(f, alpha):
-    return tf.sigmoid(alpha * (f - 0.5)), None
+def _fraction_sigmoid(u, alpha):
+    return tf.sigmoid(alpha * (u - 0.5)), None
 
 
-def _fraction_sine(f, width):
+def _fraction_sine(u, width):
+    """sin(phi)^2 near the band's edge, 1/2 - sin(pi (1/2 - u) / w) / 2 near u = 1/2."""
     lower = 0.5 - 0.5 * width
-    upper = 0.5 + 0.5 * width
-    inside = 0.5 + 0.5 * tf.sin(math.pi * ((f - 0.5) / width))
-    outside = tf.where(f >= upper, tf.ones_like(inside), tf.zeros_like(inside))
-    return tf.where((f > lower) & (f < upper), inside, outside), None
+    phi = tf.where(u > lower, (u - lower) * (math.pi / 2) / width, tf.zeros_like(u))
+    near_edge = phi <= math.pi / 8
+    return tf.where(near_edge, tf.sin(phi) ** 2, 0.5 - 0.5 * tf.sin(math.pi * (0.5 - u) / width)), None
 
 
 _FRACTIONS = {"tanh": _fraction_tanh, "sigmoid": _fraction_sigmoid, "sine": _fraction_sine}
@@ -63,7 +71,7 @@ def _checked_alpha(alpha, mode, x):
 
 
 def soft_round(x, alpha, mode="tanh", name=None):
-    """Pure-TF `softround_ops.soft_round`: y = floor(x) + c(x - floor(x))."""
+    """Pure-TF `softround_ops.soft_round`: y = floor(x) + c(x - floor(x)) for the mode's c."""
     _modes.check_mode(mode)
     with tf.name_scope(name or "soft_round_reference"):
         x = tf.convert_to_tensor(x)
@@ -73,21 +81,27 @@ def soft_round(x, alpha, mode="tanh", name=None):
             _modes.check_python_alpha(_NAME, mode, alpha)
         compute = x.dtype if x.dtype in (tf.float32, tf.float64) else tf.float32
         xc = tf.cast(x, compute)
-        alpha = _checked_alpha(tf.cast(alpha, compute), mode, xc)
+        # alpha has x's dtype, as the op's inputs do (a Python float goes there
+        # directly, not through float32).
+        if not isinstance(alpha, (tf.Tensor, tf.Variable)):
+            alpha = tf.constant(alpha, x.dtype)
+        alpha = _checked_alpha(tf.cast(tf.cast(alpha, x.dtype), compute), mode, xc)
         finite = tf.math.is_finite(xc)
         if mode == "ste":
             # Straight-through: round forward, identity backward, inf kept.
             offset = tf.where(finite, tf.round(xc) - xc, tf.zeros_like(xc))
             y = xc + tf.stop_gradient(offset)
         else:
-            n = tf.floor(xc)
-            f = tf.where(finite, xc - n, tf.zeros_like(xc))
-            c, identity = _FRACTIONS[mode](f, alpha)
+            m = tf.round(xc)
+            r = tf.where(finite, xc - m, tf.zeros_like(xc))
+            below = r < 0
+            # where, not abs: abs has gradient 0 at r = 0, the integers.
+            c, identity = _FRACTIONS[mode](tf.where(below, -r, r), alpha)
             keep = finite if identity is None else finite & tf.logical_not(identity)
             # Non-finite x passes through with zero gradient; the identity
             # case passes x with gradient 1.
             passthrough = tf.where(finite, xc, tf.stop_gradient(xc))
-            y = tf.where(keep, n + c, passthrough)
+            y = tf.where(keep, tf.where(below, m - c, m + c), passthrough)
             y = tf.reshape(y, tf.shape(xc))  # an alpha must never enlarge x
         return tf.cast(y, x.dtype)
 

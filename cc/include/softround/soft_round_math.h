@@ -3,10 +3,16 @@
 // No TensorFlow include: the CPU kernels, the CUDA kernels and the NumPy
 // binding all compile this header. Every function is branch-free (selects,
 // not jumps) so that a loop calling it vectorizes, and uses only +, -, *, /,
-// floor, rint and bit casts, so that the scalar and vector code give
-// bit-identical results when FP contraction is off.
+// rint and bit casts, so that scalar and vector code give bit-identical
+// results when FP contraction is off.
 //
-// Notation as in DESIGN.md: n = floor(x), f = x - n, y = n + c(f).
+// DESIGN.md writes every mode as y = n + c(f), n = floor(x), f = x - n. Each
+// c is point-symmetric, c(1 - f) = 1 - c(f), so the same y is
+//   y = m + sign(r) c(|r|),  m = rint(x),  r = x - m,  |r| <= 1/2,
+// which we compute instead: r is exact where x - floor(x) is not (x just
+// below an integer), c is only needed on [0, 1/2] where it is small and
+// kept to full relative accuracy, and y = m + small has no cancellation.
+// The slope dy/dx is c'(|r|).
 #ifndef SOFTROUND_SOFT_ROUND_MATH_H_
 #define SOFTROUND_SOFT_ROUND_MATH_H_
 
@@ -31,28 +37,26 @@ constexpr double kTanhIdentityAlpha = 1e-3;
 
 namespace detail {
 
-// Integer type of the same width, for bit casts.
 template <typename T>
-struct Bits;
+struct Traits;
 template <>
-struct Bits<float> {
+struct Traits<float> {
   using Int = int32_t;
   static constexpr int kMantissaBits = 23;
   static constexpr int kExponentBias = 127;
-  // Past this |z|, tanh(z) rounds to +-1 and 1 - |tanh(z)| = 2 / (e^{2z} + 1)
-  // is still a normal number (denormals may be flushed to zero).
-  static constexpr float kTanhArgMax = 40.0f;
-  // Taylor degree of exp(r) - 1 on |r| <= ln2/2 for full precision.
+  // exp(z) below this z is taken as 0: e^-80 is still a normal float, so
+  // the scaling by 2^k below never meets denormals (which TF flushes).
+  static constexpr float kExpArgMin = -80.0f;
+  // Taylor degrees for full precision: exp on |r| <= ln2/2, sin on [0, pi/2].
   static constexpr int kExpDegree = 7;
-  // Taylor degree of sin on [-pi/2, pi/2] for full precision.
   static constexpr int kSinDegree = 13;
 };
 template <>
-struct Bits<double> {
+struct Traits<double> {
   using Int = int64_t;
   static constexpr int kMantissaBits = 52;
   static constexpr int kExponentBias = 1023;
-  static constexpr double kTanhArgMax = 350.0;
+  static constexpr double kExpArgMin = -700.0;
   static constexpr int kExpDegree = 13;
   static constexpr int kSinDegree = 21;
 };
@@ -63,6 +67,11 @@ SOFTROUND_HD To BitCast(From from) {
   To to;
   memcpy(&to, &from, sizeof(To));
   return to;
+}
+
+template <typename T>
+SOFTROUND_HD T Abs(T x) {
+  return x < T(0) ? -x : x;
 }
 
 // 1 / k!, a compile-time constant, so the series below carry no magic numbers.
@@ -85,8 +94,8 @@ SOFTROUND_HD T ExpSeriesTail(T r) {
   }
 }
 
-// sum_{j>=0, K+2j<=D} (-v2)^j / (K+2j)!, in Horner form: the sine (K = 1)
-// and cosine (K = 0) series in v2 = v^2.
+// sum_{j>=0, K+2j<=D} (-v2)^j / (K+2j)!, in Horner form: the sine series
+// (K = 1) in v2 = v^2.
 template <typename T, int K, int D>
 SOFTROUND_HD T AlternatingSeriesTail(T v2) {
   if constexpr (K + 2 > D) {
@@ -97,158 +106,140 @@ SOFTROUND_HD T AlternatingSeriesTail(T v2) {
   }
 }
 
-// exp(r) - 1 for |r| <= ln2/2 by its Taylor series.
+// exp(z) and exp(z) - 1 for z <= 0, both to a few ulp (expm1 also for tiny
+// z); exp is exactly 0 below kExpArgMin. Cody-Waite reduction z = k ln2 + r
+// with the rounding done by the 1.5 * 2^mantissa trick (no float-to-int
+// conversion), then 2^k built from its bits.
 template <typename T>
-SOFTROUND_HD T Expm1Reduced(T r) {
-  return r * ExpSeriesTail<T, 1, Bits<T>::kExpDegree>(r);
-}
+struct ExpResult {
+  T exp;
+  T expm1;
+};
 
-// exp(z) - 1 for 0 <= z <= 2 kTanhArgMax, accurate to a few ulp also for
-// tiny z. Cody-Waite reduction z = k ln2 + r with the rounding done
-// by the 1.5 * 2^mantissa trick, so that no float-to-int conversion is needed.
 template <typename T>
-SOFTROUND_HD T Expm1(T z) {
-  using Int = typename Bits<T>::Int;
-  constexpr int kMant = Bits<T>::kMantissaBits;
+SOFTROUND_HD ExpResult<T> ExpOfNonPositive(T z) {
+  using Int = typename Traits<T>::Int;
+  constexpr int kMant = Traits<T>::kMantissaBits;
   constexpr T kRoundMagic = T(1.5) * T(Int(1) << kMant);
   constexpr T kLog2e = T(1.4426950408889634074);
-  // ln2 split so that k * kLn2Hi is exact for the k that occur.
+  // ln2 split so that k * kLn2Hi is exact for every k that occurs.
   constexpr T kLn2Hi = T(0.693145751953125);
   constexpr T kLn2Lo = T(1.42860682030941723212e-6);
+  const bool underflow = z < T(Traits<T>::kExpArgMin);
+  z = underflow ? T(Traits<T>::kExpArgMin) : z;
   const T shifted = z * kLog2e + kRoundMagic;
   const T k = shifted - kRoundMagic;
   const T r = (z - k * kLn2Hi) - k * kLn2Lo;
   const Int k_int = BitCast<Int>(shifted) - BitCast<Int>(kRoundMagic);
-  const T scale = BitCast<T>((k_int + Bits<T>::kExponentBias) << kMant);
-  const T p = Expm1Reduced(r);
-  // scale * (1 + p) - 1, arranged to be exact for k = 0 and tiny z.
-  return scale * p + (scale - T(1));
-}
-
-// tanh(z), 1 - |tanh(z)| and 1 - tanh(z)^2, without overflow or cancellation.
-template <typename T>
-struct TanhResult {
-  T tanh;
-  T one_minus_abs;
-  T sech2;
-};
-
-template <typename T>
-SOFTROUND_HD TanhResult<T> TanhAndSech2(T z) {
-  T a = z < T(0) ? -z : z;
-  a = a > T(Bits<T>::kTanhArgMax) ? T(Bits<T>::kTanhArgMax) : a;
-  const T em = Expm1(T(2) * a);
-  // s = 1 - |tanh| = 2 / (e^{2a} + 1); tanh = em / (em + 2) = em * s / 2.
-  const T s = T(2) / (em + T(2));
-  const T t = T(0.5) * em * s;
-  TanhResult<T> result;
-  result.tanh = z < T(0) ? -t : t;
-  result.one_minus_abs = s;
-  result.sech2 = s * (T(2) - s);
+  const T scale = BitCast<T>((k_int + Traits<T>::kExponentBias) << kMant);
+  const T p = r * ExpSeriesTail<T, 1, Traits<T>::kExpDegree>(r);  // e^r - 1
+  ExpResult<T> result;
+  result.exp = underflow ? T(0) : scale * p + scale;
+  // scale (1 + p) - 1, arranged to be exact for k = 0 and tiny z.
+  result.expm1 = underflow ? T(-1) : scale * p + (scale - T(1));
   return result;
 }
 
-// sin(v) and cos(v) for |v| <= pi/2 by their Taylor series.
+// sin(v) for 0 <= v <= pi/2 by its Taylor series.
 template <typename T>
-SOFTROUND_HD T SinHalfPi(T v) {
-  return v * AlternatingSeriesTail<T, 1, Bits<T>::kSinDegree>(v * v);
-}
-
-template <typename T>
-SOFTROUND_HD T CosHalfPi(T v) {
-  return AlternatingSeriesTail<T, 0, Bits<T>::kSinDegree + 1>(v * v);
+SOFTROUND_HD T SinToHalfPi(T v) {
+  return v * AlternatingSeriesTail<T, 1, Traits<T>::kSinDegree>(v * v);
 }
 
 template <typename T>
 SOFTROUND_HD bool IsFinite(T x) {
   // False for NaN and +-inf; a comparison, so it vectorizes.
-  return (x < T(0) ? -x : x) <= std::numeric_limits<T>::max();
+  return Abs(x) <= std::numeric_limits<T>::max();
 }
 
 }  // namespace detail
 
 // Per-mode constants derived from alpha once per alpha value (once per call
-// for a scalar alpha). T is the compute type, float or double.
+// for a scalar alpha), and c(u), c'(u) for u = |r| in [0, 1/2]. T is the
+// compute type, float or double.
 template <Mode M, typename T>
 struct ModeParams;
 
-// tanh: c(f) = 0.5 + 0.5 tanh(alpha (f - 1/2)) / tanh(alpha / 2).
+// tanh: c(f) = 0.5 + 0.5 tanh(alpha (f - 1/2)) / tanh(alpha / 2). On [0, 1/2],
+// with q = exp(-alpha (1 - 2u)), this is without cancellation or overflow
+//   c(u)  = q (1 - e^{-2 alpha u}) / ((1 - e^{-alpha}) (1 + q)),
+//   c'(u) = 2 alpha (1 + e^{-alpha}) / (1 - e^{-alpha}) * q / (1 + q)^2.
 template <typename T>
 struct ModeParams<Mode::kTanh, T> {
   T alpha;
-  T half_over_tanh_half_alpha;  // 0.5 / tanh(alpha / 2)
-  T tanh_half_alpha;
-  bool identity;  // alpha below kTanhIdentityAlpha
+  T one_minus_exp;  // 1 - e^{-alpha}
+  T slope_scale;    // 2 alpha (1 + e^{-alpha}) / (1 - e^{-alpha})
+  bool identity;    // alpha below kTanhIdentityAlpha: y = x
 
-  SOFTROUND_HD explicit ModeParams(T a) : alpha(a) {
+  SOFTROUND_HD explicit ModeParams(T a) {
     identity = !(a >= T(kTanhIdentityAlpha));
-    // A safe alpha in the identity branch keeps the unused values finite.
-    const T safe = identity ? T(1) : a;
-    tanh_half_alpha = detail::TanhAndSech2(T(0.5) * safe).tanh;
-    half_over_tanh_half_alpha = T(0.5) / tanh_half_alpha;
+    // A safe alpha in the identity case keeps the unused values finite.
+    alpha = identity ? T(1) : a;
+    one_minus_exp = -detail::ExpOfNonPositive(-alpha).expm1;
+    slope_scale = T(2) * alpha * (T(2) - one_minus_exp) / one_minus_exp;
   }
 
-  // c = (tanh(alpha/2) + t) * 0.5 / tanh(alpha/2): exactly 0 at f = 0.
-  SOFTROUND_HD T Fraction(T f) const {
-    const T t = detail::TanhAndSech2(alpha * (f - T(0.5))).tanh;
-    return (tanh_half_alpha + t) * half_over_tanh_half_alpha;
+  SOFTROUND_HD T Fraction(T u) const {
+    const T q = detail::ExpOfNonPositive(-alpha * (T(1) - T(2) * u)).exp;
+    const T rise = -detail::ExpOfNonPositive(T(-2) * alpha * u).expm1;
+    // Exactly 0 at u = 0 and exactly 1/2 at u = 1/2 (q = 1, rise = 1 - e^-a).
+    return (q * rise) / (one_minus_exp * (T(1) + q));
   }
-  SOFTROUND_HD T Slope(T f) const {
-    const T sech2 = detail::TanhAndSech2(alpha * (f - T(0.5))).sech2;
-    return alpha * sech2 * half_over_tanh_half_alpha;
+  SOFTROUND_HD T Slope(T u) const {
+    const T q = detail::ExpOfNonPositive(-alpha * (T(1) - T(2) * u)).exp;
+    return slope_scale * q / ((T(1) + q) * (T(1) + q));
   }
 };
 
-// sigmoid: c(f) = sigmoid(alpha (f - 1/2)) = 0.5 + 0.5 tanh(alpha (f - 1/2) / 2).
+// sigmoid: c(f) = sigmoid(alpha (f - 1/2)). On [0, 1/2], with
+// p = exp(-alpha (1/2 - u)): c(u) = p / (1 + p), c'(u) = alpha p / (1 + p)^2.
 template <typename T>
 struct ModeParams<Mode::kSigmoid, T> {
-  T half_alpha;
+  T alpha;
   static constexpr bool identity = false;
 
-  SOFTROUND_HD explicit ModeParams(T a) : half_alpha(T(0.5) * a) {}
+  SOFTROUND_HD explicit ModeParams(T a) : alpha(a) {}
 
-  SOFTROUND_HD T Fraction(T f) const {
-    const T z = half_alpha * (f - T(0.5));
-    // 0.5 (1 + tanh(z)), written to keep relative accuracy where c is tiny.
-    const T one_minus_abs = detail::TanhAndSech2(z).one_minus_abs;
-    return z < T(0) ? T(0.5) * one_minus_abs : T(1) - T(0.5) * one_minus_abs;
+  SOFTROUND_HD T Fraction(T u) const {
+    const T p = detail::ExpOfNonPositive(-alpha * (T(0.5) - u)).exp;
+    return p / (T(1) + p);
   }
-  // alpha s (1 - s) = (alpha / 4) sech^2(alpha (f - 1/2) / 2).
-  SOFTROUND_HD T Slope(T f) const {
-    const T sech2 = detail::TanhAndSech2(half_alpha * (f - T(0.5))).sech2;
-    return T(0.5) * half_alpha * sech2;
+  SOFTROUND_HD T Slope(T u) const {
+    const T p = detail::ExpOfNonPositive(-alpha * (T(0.5) - u)).exp;
+    return alpha * p / ((T(1) + p) * (T(1) + p));
   }
 };
 
-// sine: 0 below the band 0.5 +- w/2, (1 + sin(pi (f - 1/2) / w)) / 2 inside,
-// 1 from its upper edge on (where the seed's code slips to 0).
+// sine: c(f) is 0 below the band 0.5 +- w/2, (1 + sin(pi (f - 1/2) / w)) / 2
+// inside, 1 from its upper edge on (where the seed's code slipped to 0). On
+// [0, 1/2], inside the band, with phi = (pi / 2) (u - lower) / w:
+//   c(u) = sin(phi)^2 = 1/2 - sin(pi (1/2 - u) / w) / 2,  c'(u) = pi sin(2 phi) / (2 w);
+// the first form near the edge (no cancellation), the second near u = 1/2
+// (exactly 1/2 there, so half-integers stay fixed).
 template <typename T>
 struct ModeParams<Mode::kSine, T> {
-  T width;
-  T lower;  // 0.5 - w/2
-  T upper;  // 0.5 + w/2
+  T lower;               // 0.5 - w/2
+  T half_pi_over_width;  // (pi / 2) / w
   static constexpr bool identity = false;
+  static constexpr T kEighthPi = T(0.39269908169872415481);
 
   SOFTROUND_HD explicit ModeParams(T w)
-      : width(w), lower(T(0.5) - T(0.5) * w), upper(T(0.5) + T(0.5) * w) {}
+      : lower(T(0.5) - T(0.5) * w),
+        half_pi_over_width(T(1.57079632679489661923) / w) {}
 
-  SOFTROUND_HD T Phase(T f) const {
-    constexpr T kPi = T(3.14159265358979323846);
-    T v = kPi * ((f - T(0.5)) / width);
-    // Outside the band the value is unused; keep it in the series' range.
-    constexpr T kHalfPi = T(0.5) * kPi;
-    v = v > kHalfPi ? kHalfPi : v;
-    return v < -kHalfPi ? -kHalfPi : v;
+  SOFTROUND_HD T Phase(T u) const {
+    const T past_edge = u - lower;
+    return past_edge > T(0) ? past_edge * half_pi_over_width : T(0);
   }
-  SOFTROUND_HD T Fraction(T f) const {
-    const T inside = T(0.5) + T(0.5) * detail::SinHalfPi(Phase(f));
-    const T outside = f >= upper ? T(1) : T(0);
-    return (f > lower && f < upper) ? inside : outside;
+  SOFTROUND_HD T Fraction(T u) const {
+    const T phi = Phase(u);
+    const bool near_edge = phi <= kEighthPi;
+    const T s = detail::SinToHalfPi(
+        near_edge ? phi : T(2) * (T(0.5) - u) * half_pi_over_width);
+    return near_edge ? s * s : T(0.5) - T(0.5) * s;
   }
-  SOFTROUND_HD T Slope(T f) const {
-    constexpr T kPi = T(3.14159265358979323846);
-    const T inside = kPi * detail::CosHalfPi(Phase(f)) / (T(2) * width);
-    return (f > lower && f < upper) ? inside : T(0);
+  SOFTROUND_HD T Slope(T u) const {
+    return half_pi_over_width * detail::SinToHalfPi(T(2) * Phase(u));
   }
 };
 
@@ -259,31 +250,32 @@ struct ModeParams<Mode::kSte, T> {
   SOFTROUND_HD explicit ModeParams(T) {}
 };
 
-// y = n + c(f); +-inf and NaN pass through; the identity case returns x.
+// y = m + sign(r) c(|r|); +-inf and NaN pass through; identity returns x.
 template <Mode M, typename T>
 SOFTROUND_HD T SoftRound(T x, const ModeParams<M, T>& params) {
+  const T m = std::rint(x);
   if constexpr (M == Mode::kSte) {
-    return std::rint(x);
+    return m;
   } else {
     const bool finite = detail::IsFinite(x);
-    const T n = std::floor(x);
-    // Sanitized so that no NaN or inf reaches the polynomials.
-    const T f = finite ? x - n : T(0);
-    const T y = n + params.Fraction(f);
+    // Sanitized so that no NaN or inf reaches the series.
+    const T r = finite ? x - m : T(0);
+    const T c = params.Fraction(detail::Abs(r));
+    const T y = r < T(0) ? m - c : m + c;
     return (finite && !params.identity) ? y : x;
   }
 }
 
-// dy/dx: dc/df; 0 at non-finite x, else 1 in the identity case and for ste
-// (whose gradient passes dy even at non-finite x).
+// dy/dx: 0 at non-finite x; else 1 in the identity case and for ste (whose
+// gradient passes dy even at non-finite x), c'(|r|) otherwise.
 template <Mode M, typename T>
 SOFTROUND_HD T SoftRoundSlope(T x, const ModeParams<M, T>& params) {
   if constexpr (M == Mode::kSte) {
     return T(1);
   } else {
     const bool finite = detail::IsFinite(x);
-    const T f = finite ? x - std::floor(x) : T(0);
-    const T slope = params.identity ? T(1) : params.Slope(f);
+    const T r = finite ? x - std::rint(x) : T(0);
+    const T slope = params.identity ? T(1) : params.Slope(detail::Abs(r));
     return finite ? slope : T(0);
   }
 }

@@ -1,0 +1,69 @@
+"""Shared fixtures: the two backends, dtypes and tolerances of the issue."""
+
+import os
+import subprocess
+import sys
+
+import ml_dtypes
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import softround_ops
+from softround_ops import reference
+
+DTYPES = {
+    "float16": (tf.float16, np.float16),
+    "bfloat16": (tf.bfloat16, ml_dtypes.bfloat16),
+    "float32": (tf.float32, np.float32),
+    "float64": (tf.float64, np.float64),
+}
+
+# A representative alpha per mode for grids (small enough that float32 input
+# rounding stays within the value tolerance; huge alphas are tested apart).
+MODE_ALPHAS = {"tanh": [0.5, 5.0, 20.0], "sigmoid": [1.0, 5.0, 20.0], "sine": [0.1, 0.5, 1.0], "ste": [0.0]}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _custom_ops_are_loaded():
+    # A fallback would make every "custom" test test the reference instead.
+    if not os.environ.get("SOFTROUND_OPS_PY"):
+        assert softround_ops.using_custom_ops(), "the compiled op library did not load"
+
+
+@pytest.fixture(params=["custom", "reference"])
+def backend(request):
+    """(name, soft_round) of one implementation."""
+    return request.param, softround_ops.soft_round if request.param == "custom" else reference.soft_round
+
+
+@pytest.fixture(params=list(DTYPES))
+def dtype_name(request):
+    return request.param
+
+
+def ulp(values, np_dtype):
+    """Spacing of the given dtype at each value (the value itself rounded to it)."""
+    rounded = np.asarray(values, np.float64).astype(np_dtype)
+    finfo = ml_dtypes.finfo(np_dtype)
+    exponent = np.floor(np.log2(np.maximum(np.abs(rounded.astype(np.float64)), float(finfo.tiny))))
+    return np.exp2(exponent - finfo.nmant)
+
+
+def value_tolerance(expected, np_dtype):
+    """The issue's accuracy: 1e-12 / 2e-6 relative to max(1, |y|), one ulp for 16-bit types."""
+    scale = np.maximum(1.0, np.abs(expected))
+    if np_dtype == np.float64:
+        return 1e-12 * scale
+    if np_dtype == np.float32:
+        return 2e-6 * scale
+    return ulp(expected, np_dtype)
+
+
+def run_python(code, env=None, timeout=120):
+    """Runs code in a fresh interpreter (no state shared with this process)."""
+    full_env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-c", code], env=full_env, capture_output=True, text=True, timeout=timeout
+    )

@@ -1,0 +1,120 @@
+"""Values of every mode x dtype x backend against the closed forms of DESIGN.md."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import softround_ops
+from softround_ops import reference
+from conftest import DTYPES, MODE_ALPHAS, value_tolerance
+from numpy_model import fraction, soft_round as model_soft_round
+
+
+def known_points():
+    """Integers, half-integers, points next to them, and a spread in between."""
+    base = np.arange(-3.0, 4.0)
+    offsets = [0.0, 0.5, 1e-3, -1e-3, 0.499, 0.501, 0.25, 0.75, 0.1, 0.9]
+    points = (base[:, None] + np.array(offsets)[None, :]).ravel()
+    spread = np.linspace(-4.0, 4.0, 161)
+    return np.concatenate([points, spread])
+
+
+def as_dtype(values, dtype_name):
+    """Values rounded to the dtype, so the model sees exactly the kernel's input."""
+    return np.asarray(values).astype(DTYPES[dtype_name][1]).astype(np.float64)
+
+
+@pytest.mark.parametrize("mode", softround_ops.MODES)
+def test_values_match_closed_form(backend, dtype_name, mode):
+    _, soft_round = backend
+    tf_dtype, np_dtype = DTYPES[dtype_name]
+    x = as_dtype(known_points(), dtype_name)
+    for alpha in MODE_ALPHAS[mode]:
+        y = soft_round(tf.constant(x, tf_dtype), alpha, mode=mode)
+        assert y.dtype == tf_dtype and y.shape == x.shape
+        got = tf.cast(y, tf.float64).numpy()
+        expected = model_soft_round(x, as_dtype(alpha, dtype_name), mode)
+        np.testing.assert_array_less(np.abs(got - expected), value_tolerance(expected, np_dtype) + 1e-300)
+
+
+@pytest.mark.parametrize("mode", softround_ops.MODES)
+def test_custom_op_matches_reference(dtype_name, mode):
+    tf_dtype, np_dtype = DTYPES[dtype_name]
+    x = tf.constant(as_dtype(np.random.default_rng(0).uniform(-50, 50, 4096), dtype_name), tf_dtype)
+    for alpha in MODE_ALPHAS[mode]:
+        custom = tf.cast(softround_ops.soft_round(x, alpha, mode=mode), tf.float64).numpy()
+        ref = tf.cast(reference.soft_round(x, alpha, mode=mode), tf.float64).numpy()
+        # Both within tolerance of the truth, so within twice of each other.
+        np.testing.assert_array_less(np.abs(custom - ref), 2 * value_tolerance(ref, np_dtype) + 1e-300)
+
+
+def test_integers_and_half_integers_are_fixed_points_of_tanh(backend):
+    _, soft_round = backend
+    x = np.arange(-5.0, 5.5, 0.5)
+    for alpha in [0.5, 5.0, 50.0, 1e6]:
+        y = soft_round(tf.constant(x, tf.float64), alpha).numpy()
+        np.testing.assert_array_equal(y, x)
+
+
+def test_tanh_is_the_normalized_seed_sigmoid(backend):
+    """(sigmoid(s(f-.5)) - sigmoid(-s/2)) / (sigmoid(s/2) - sigmoid(-s/2)) is tanh's c(f) at alpha = s/2."""
+    _, soft_round = backend
+    f = np.linspace(0.0, 0.99, 100)
+    for s in [1.0, 4.0, 10.0]:
+        sig = soft_round(tf.constant(f, tf.float64), s, mode="sigmoid").numpy()
+        low, high = fraction("sigmoid", np.array([0.0, 1.0]), s)
+        normalized = (sig - low) / (high - low)
+        tanh = soft_round(tf.constant(f, tf.float64), s / 2, mode="tanh").numpy()
+        np.testing.assert_allclose(tanh, normalized, atol=1e-12)
+
+
+@pytest.mark.parametrize("alpha,jump", [(1.0, 0.755), (5.0, 0.15), (10.0, 0.013)])
+def test_sigmoid_jump_at_integers(backend, alpha, jump):
+    """DESIGN.md: the seed's sigmoid jumps by 1 - tanh(alpha/4) at each integer."""
+    _, soft_round = backend
+    x = tf.constant([2.0 - 1e-12, 2.0], tf.float64)
+    left, right = soft_round(x, alpha, mode="sigmoid").numpy()
+    assert right - left == pytest.approx(1 - np.tanh(alpha / 4), abs=1e-9)
+    assert right - left == pytest.approx(jump, abs=2e-3)  # DESIGN.md rounds its figures
+
+
+def test_sine_band_edges(backend):
+    """0 up to the lower edge, 1 from the upper edge on (the seed's code gave 0 there)."""
+    _, soft_round = backend
+    width = 0.25
+    f = np.array([0.0, 0.5 - width / 2, 0.5, 0.5 + width / 2, 0.9])
+    y = soft_round(tf.constant(3.0 + f, tf.float64), width, mode="sine").numpy()
+    np.testing.assert_allclose(y, [3.0, 3.0, 3.5, 4.0, 4.0], atol=1e-15)
+
+
+def test_ste_rounds_half_to_even_like_tf_round(backend, dtype_name):
+    _, soft_round = backend
+    tf_dtype, _ = DTYPES[dtype_name]
+    x = tf.constant([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49, -0.51, 7.0], tf_dtype)
+    np.testing.assert_array_equal(soft_round(x, 0.0, mode="ste").numpy(), tf.round(x).numpy())
+
+
+def test_seed_helpers_are_the_modes(backend):
+    name, _ = backend
+    module = softround_ops if name == "custom" else reference
+    x = tf.constant(np.linspace(-2, 2, 41), tf.float32)
+    np.testing.assert_array_equal(module.approx_round(x, 3.0), module.soft_round(x, 3.0, "sigmoid"))
+    np.testing.assert_array_equal(module.approx_round(x), module.soft_round(x, 1.0, "sigmoid"))
+    np.testing.assert_array_equal(module.approx_round_sin(x), module.soft_round(x, 0.1, "sine"))
+    np.testing.assert_array_equal(module.approx_round_sin(x, 0.5), module.soft_round(x, 0.5, "sine"))
+    np.testing.assert_array_equal(module.round_ste(x), tf.round(x))
+
+
+def test_seed_sine_code_agrees_inside_the_band(backend):
+    """The answer's approx_round_sin, copied here, agrees with ours except at the upper edge."""
+    _, soft_round = backend
+
+    def seed_approx_round_sin(x, width):
+        remainder = tf.math.floormod(x, 1)
+        sin_part = (1 + tf.sin(np.pi * ((remainder - 0.5) / width))) / 2
+        whole = sin_part * tf.cast(tf.abs(remainder - 0.5) < width / 2, tf.float64)
+        whole += tf.cast(remainder > 0.5 + width / 2, tf.float64)
+        return tf.floor(x) + whole
+
+    x = tf.constant(np.linspace(-3, 3, 600, endpoint=False) + 1e-4, tf.float64)
+    np.testing.assert_allclose(soft_round(x, 0.3, mode="sine"), seed_approx_round_sin(x, 0.3), atol=1e-12)
