@@ -9,10 +9,14 @@
 `softround_ops.reference` holds the same functions in plain TensorFlow ops.
 """
 
-from softround_ops import _gradients, reference  # noqa: F401  (registers the gradient)
+from softround_ops import _gradients, _loader, reference  # noqa: F401  (registers the gradient)
 from softround_ops._api import approx_round, approx_round_sin, round_ste, soft_round
 from softround_ops._loader import FallbackWarning, LibraryLoadError, using_custom_ops
 from softround_ops._modes import ALPHA_RANGES, MODES
+
+# Registers SoftRound for SavedModels loaded after `import softround_ops`;
+# never raises (a failure is reported by the first call).
+_loader.preload()
 
 __version__ = "0.1.0"
 

@@ -1,8 +1,10 @@
-"""Finds and loads the compiled op library on first use.
+"""Finds and loads the compiled op library.
 
-Importing softround_ops never touches the library. The first call loads it;
-if that fails (missing, or built for another TensorFlow) the calls fall back
-to the pure-TF reference after one warning, or raise if strictness is asked.
+Importing softround_ops tries to load the library (about 4 ms), so that
+SoftRound is registered before a SavedModel containing it is loaded, but
+never fails: a library that is missing or was built for another TensorFlow
+is reported at the first call, which then falls back to the pure-TF
+reference after one warning, or raises if strictness is asked.
 
 Environment:
   SOFTROUND_OPS_PY=1       use the reference; never load the library
@@ -26,8 +28,10 @@ class FallbackWarning(RuntimeWarning):
 
 
 _lock = threading.Lock()
-_loaded = False
+_attempted = False  # a load was tried (at import or at the first call)
+_ready = False  # custom_ops() may return _ops without further checks
 _ops = None
+_error = None
 
 
 def _env_flag(name):
@@ -78,27 +82,43 @@ def _load():
         ) from error
 
 
+def _attempt_load():
+    global _attempted, _ops, _error
+    if _attempted:
+        return
+    _attempted = True
+    if _env_flag("SOFTROUND_OPS_PY"):
+        return
+    try:
+        _ops = _load()
+    except LibraryLoadError as error:
+        _error = error
+
+
+def preload():
+    """Loads the library if it can; any problem waits for the first call."""
+    with _lock:
+        _attempt_load()
+
+
 def custom_ops():
     """The loaded op module, or None where the reference must be used."""
-    global _loaded, _ops
-    if _loaded:
+    global _ready
+    if _ready:
         return _ops
     with _lock:
-        if not _loaded:
-            if not _env_flag("SOFTROUND_OPS_PY"):
-                try:
-                    _ops = _load()
-                except LibraryLoadError as error:
-                    if _env_flag("SOFTROUND_OPS_STRICT"):
-                        raise
-                    warnings.warn(
-                        f"{error} Falling back to the pure-TensorFlow reference (slower). Set "
-                        "SOFTROUND_OPS_PY=1 to choose it without this warning, or "
-                        "SOFTROUND_OPS_STRICT=1 to make this an error.",
-                        FallbackWarning,
-                        stacklevel=3,
-                    )
-            _loaded = True
+        _attempt_load()
+        if _error is not None:
+            if _env_flag("SOFTROUND_OPS_STRICT"):
+                raise _error
+            warnings.warn(
+                f"{_error} Falling back to the pure-TensorFlow reference (slower). Set "
+                "SOFTROUND_OPS_PY=1 to choose it without this warning, or "
+                "SOFTROUND_OPS_STRICT=1 to make this an error.",
+                FallbackWarning,
+                stacklevel=3,
+            )
+        _ready = True
     return _ops
 
 
