@@ -5,8 +5,10 @@ import pytest
 import tensorflow as tf
 
 import softround_ops
+
 from conftest import DTYPES, value_tolerance
-from numpy_model import slope as model_slope, soft_round as model_soft_round
+from numpy_model import slope as model_slope
+from numpy_model import soft_round as model_soft_round
 from test_gradients import gradient
 
 X_SHAPE = (4, 5, 6)

@@ -5,8 +5,10 @@ import pytest
 import tensorflow as tf
 
 import softround_ops
+
 from conftest import DTYPES, MODE_ALPHAS, ulp
-from numpy_model import slope as model_slope, steepest_slope
+from numpy_model import slope as model_slope
+from numpy_model import steepest_slope
 from test_values import as_dtype, known_points
 
 
@@ -99,7 +101,9 @@ def test_upstream_gradient_is_multiplied(backend):
     with tf.GradientTape() as tape:
         tape.watch(x)
         y = soft_round(x, 4.0)
-    np.testing.assert_allclose(tape.gradient(y, x, output_gradients=dy), dy * model_slope(x.numpy(), 4.0, "tanh"))
+    np.testing.assert_allclose(
+        tape.gradient(y, x, output_gradients=dy), dy * model_slope(x.numpy(), 4.0, "tanh")
+    )
 
 
 def test_alpha_gets_no_gradient_from_the_custom_op():

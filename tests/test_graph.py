@@ -7,8 +7,10 @@ import pytest
 import tensorflow as tf
 
 import softround_ops
+
 from conftest import run_python
-from numpy_model import slope as model_slope, soft_round as model_soft_round
+from numpy_model import slope as model_slope
+from numpy_model import soft_round as model_soft_round
 
 
 def test_variable_alpha_changes_between_calls_without_retracing(backend):

@@ -5,8 +5,9 @@ import json
 import pytest
 import tensorflow as tf
 
-from conftest import run_python
 from softround_ops import _build_info, _loader
+
+from conftest import run_python
 
 CALL_TWICE = """
 import json, warnings
@@ -52,8 +53,9 @@ def test_unloadable_library_names_the_versions(tmp_path):
     bogus.write_text("not a shared library")
     outcome = call_twice({"SOFTROUND_OPS_LIBRARY": str(bogus)})
     assert not outcome["custom"] and len(outcome["warnings"]) == 1
-    assert f"{bogus} (built for TensorFlow unknown) failed to load in TensorFlow {tf.__version__}" in (
-        outcome["warnings"][0]
+    assert (
+        f"{bogus} (built for TensorFlow unknown) failed to load in TensorFlow {tf.__version__}"
+        in (outcome["warnings"][0])
     )
 
 

@@ -2,11 +2,14 @@
 
 import numpy as np
 import tensorflow as tf
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import softround_ops
-from numpy_model import slope as model_slope, soft_round as model_soft_round
+
+from numpy_model import slope as model_slope
+from numpy_model import soft_round as model_soft_round
 
 # No subnormal x: TensorFlow runs kernels with denormals flushed to zero, so
 # to every TF op (tf.floor included) a subnormal x is 0, while NumPy is exact.
@@ -22,7 +25,9 @@ ALPHAS = {
 
 
 @settings(max_examples=200, deadline=None)
-@given(x=finite_x, mode_alpha=st.sampled_from(list(ALPHAS)).flatmap(lambda m: st.tuples(st.just(m), ALPHAS[m])))
+@given(
+    x=finite_x, mode_alpha=st.sampled_from(list(ALPHAS)).flatmap(lambda m: st.tuples(st.just(m), ALPHAS[m]))
+)
 def test_float64_matches_the_numpy_model(x, mode_alpha):
     mode, alpha = mode_alpha
     y = softround_ops.soft_round(tf.constant(x), alpha, mode=mode).numpy()

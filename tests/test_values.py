@@ -6,8 +6,10 @@ import tensorflow as tf
 
 import softround_ops
 from softround_ops import reference
+
 from conftest import DTYPES, MODE_ALPHAS, value_tolerance
-from numpy_model import fraction, soft_round as model_soft_round
+from numpy_model import fraction
+from numpy_model import soft_round as model_soft_round
 
 
 def known_points():

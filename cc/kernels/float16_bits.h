@@ -28,13 +28,13 @@ SOFTROUND_HD float Float16ToFloat(Float16Bits h) {
   // Mantissa and exponent moved to float's place, exponent rebiased 15 -> 127.
   const uint32_t rebiased = (uint32_t(h.bits & 0x7fffu) << 13) + (112u << 23);
   // Subnormal half: add 2^-14's exponent bit, then subtract 2^-14.
-  const float subnormal = BitCast<float>(rebiased + (1u << 23)) -
-                          BitCast<float>(113u << 23);
+  const float subnormal =
+      BitCast<float>(rebiased + (1u << 23)) - BitCast<float>(113u << 23);
   const uint32_t inf_or_nan = rebiased + (112u << 23);
   const uint32_t magnitude =
-      exponent == 0x7c00u ? inf_or_nan
-                          : (exponent == 0 ? BitCast<uint32_t>(subnormal)
-                                           : rebiased);
+      exponent == 0x7c00u
+          ? inf_or_nan
+          : (exponent == 0 ? BitCast<uint32_t>(subnormal) : rebiased);
   return BitCast<float>(magnitude | sign);
 }
 
@@ -50,9 +50,9 @@ SOFTROUND_HD Float16Bits FloatToFloat16(float value) {
   // Inf for overflow and inf, quiet NaN for NaN.
   const uint32_t big = f > kFloatInf ? 0x7e00u : 0x7c00u;
   // Subnormal half: the float add aligns the mantissa and rounds it.
-  const uint32_t small = BitCast<uint32_t>(BitCast<float>(f) +
-                                           BitCast<float>(kDenormMagic)) -
-                         kDenormMagic;
+  const uint32_t small =
+      BitCast<uint32_t>(BitCast<float>(f) + BitCast<float>(kDenormMagic)) -
+      kDenormMagic;
   // Normal half: rebias 127 -> 15 and round the 13 dropped bits to even.
   const uint32_t odd = (f >> 13) & 1u;
   const uint32_t normal = (f + ((15u - 127u) << 23) + 0xfffu + odd) >> 13;

@@ -8,8 +8,8 @@ namespace cpu {
 namespace {
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define SOFTROUND_CPU_CLONES                                                 \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3",          \
+#define SOFTROUND_CPU_CLONES                                       \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", \
                                "arch=x86-64-v2", "default")))
 #else
 #define SOFTROUND_CPU_CLONES
@@ -106,34 +106,34 @@ void PassGradient(const S* dy, S* dx, int64_t n) {
 
 }  // namespace
 
-#define SOFTROUND_DEFINE_CPU_LOOPS(T)                                         \
-  SOFTROUND_CPU_CLONES void SoftRoundForward(                                \
-      Mode mode, const T* x, const T* alpha, bool per_element, T* y,         \
-      int64_t n) {                                                           \
-    switch (mode) {                                                          \
-      case Mode::kTanh:                                                      \
-        return Forward<Mode::kTanh>(x, alpha, per_element, y, n);            \
-      case Mode::kSigmoid:                                                   \
-        return Forward<Mode::kSigmoid>(x, alpha, per_element, y, n);         \
-      case Mode::kSine:                                                      \
-        return Forward<Mode::kSine>(x, alpha, per_element, y, n);            \
-      case Mode::kSte:                                                       \
-        return ForwardLoop<Mode::kSte, T, false>(x, alpha, y, n);            \
-    }                                                                        \
-  }                                                                          \
-  SOFTROUND_CPU_CLONES void SoftRoundBackward(                               \
-      Mode mode, const T* dy, const T* x, const T* alpha, bool per_element,  \
-      T* dx, int64_t n) {                                                    \
-    switch (mode) {                                                          \
-      case Mode::kTanh:                                                      \
-        return Backward<Mode::kTanh>(dy, x, alpha, per_element, dx, n);      \
-      case Mode::kSigmoid:                                                   \
-        return Backward<Mode::kSigmoid>(dy, x, alpha, per_element, dx, n);   \
-      case Mode::kSine:                                                      \
-        return Backward<Mode::kSine>(dy, x, alpha, per_element, dx, n);      \
-      case Mode::kSte:                                                       \
-        return PassGradient(dy, dx, n);                                      \
-    }                                                                        \
+#define SOFTROUND_DEFINE_CPU_LOOPS(T)                                          \
+  SOFTROUND_CPU_CLONES void SoftRoundForward(Mode mode, const T* x,            \
+                                             const T* alpha, bool per_element, \
+                                             T* y, int64_t n) {                \
+    switch (mode) {                                                            \
+      case Mode::kTanh:                                                        \
+        return Forward<Mode::kTanh>(x, alpha, per_element, y, n);              \
+      case Mode::kSigmoid:                                                     \
+        return Forward<Mode::kSigmoid>(x, alpha, per_element, y, n);           \
+      case Mode::kSine:                                                        \
+        return Forward<Mode::kSine>(x, alpha, per_element, y, n);              \
+      case Mode::kSte:                                                         \
+        return ForwardLoop<Mode::kSte, T, false>(x, alpha, y, n);              \
+    }                                                                          \
+  }                                                                            \
+  SOFTROUND_CPU_CLONES void SoftRoundBackward(                                 \
+      Mode mode, const T* dy, const T* x, const T* alpha, bool per_element,    \
+      T* dx, int64_t n) {                                                      \
+    switch (mode) {                                                            \
+      case Mode::kTanh:                                                        \
+        return Backward<Mode::kTanh>(dy, x, alpha, per_element, dx, n);        \
+      case Mode::kSigmoid:                                                     \
+        return Backward<Mode::kSigmoid>(dy, x, alpha, per_element, dx, n);     \
+      case Mode::kSine:                                                        \
+        return Backward<Mode::kSine>(dy, x, alpha, per_element, dx, n);        \
+      case Mode::kSte:                                                         \
+        return PassGradient(dy, dx, n);                                        \
+    }                                                                          \
   }
 
 SOFTROUND_DEFINE_CPU_LOOPS(float)

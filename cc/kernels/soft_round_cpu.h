@@ -16,7 +16,7 @@ namespace cpu {
 
 // y[i] = SoftRound(x[i], alpha[alpha_per_element ? i : 0]) for i in [0, n).
 // y may be x (in-place).
-#define SOFTROUND_DECLARE_CPU_LOOPS(T)                                        \
+#define SOFTROUND_DECLARE_CPU_LOOPS(T)                                       \
   void SoftRoundForward(Mode mode, const T* x, const T* alpha,               \
                         bool alpha_per_element, T* y, int64_t n);            \
   /* dx[i] = dy[i] * dy/dx(x[i]); dx may be dy or x. */                      \

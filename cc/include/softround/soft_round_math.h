@@ -213,7 +213,8 @@ struct ModeParams<Mode::kSigmoid, T> {
 // sine: c(f) is 0 below the band 0.5 +- w/2, (1 + sin(pi (f - 1/2) / w)) / 2
 // inside, 1 from its upper edge on (where the seed's code slipped to 0). On
 // [0, 1/2], inside the band, with phi = (pi / 2) (u - lower) / w:
-//   c(u) = sin(phi)^2 = 1/2 - sin(pi (1/2 - u) / w) / 2,  c'(u) = pi sin(2 phi) / (2 w);
+//   c(u) = sin(phi)^2 = 1/2 - sin(pi (1/2 - u) / w) / 2,  c'(u) = pi sin(2 phi)
+//   / (2 w);
 // the first form near the edge (no cancellation), the second near u = 1/2
 // (exactly 1/2 there, so half-integers stay fixed).
 template <typename T>
