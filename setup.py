@@ -2,9 +2,9 @@
 
 The TensorFlow the library is built against is the one the target Python
 imports. Under pip's build isolation that Python hides its site-packages (via
-PYTHONPATH and PYTHONNOUSERSITE); the build then asks it again without them,
-so `pip install .` builds against the user's TensorFlow and never downloads a
-second one.
+PYTHONPATH and PYTHONNOUSERSITE); the build then asks it again without them
+(CMake's TensorFlow query too), so `pip install .` builds against the user's
+TensorFlow and never downloads a second one.
 """
 
 import os
@@ -21,15 +21,15 @@ ROOT = Path(__file__).resolve().parent
 _ISOLATION_VARIABLES = ("PYTHONPATH", "PYTHONNOUSERSITE")
 
 
-def _tensorflow_environment():
-    """(environment, TF version) in which sys.executable imports TensorFlow."""
-    query = ["-c", "import tensorflow as tf; print(tf.__version__)"]
-    outside = {k: v for k, v in os.environ.items() if k not in _ISOLATION_VARIABLES}
-    for env in (dict(os.environ), outside):
+def _tensorflow_python():
+    """(TF version, environment variables to unset) with which sys.executable imports TensorFlow."""
+    query = [sys.executable, "-c", "import tensorflow as tf; print(tf.__version__)"]
+    for unset in ((), _ISOLATION_VARIABLES):
+        env = {k: v for k, v in os.environ.items() if k not in unset}
         env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-        result = subprocess.run([sys.executable, *query], env=env, capture_output=True, text=True)
+        result = subprocess.run(query, env=env, capture_output=True, text=True)
         if result.returncode == 0:
-            return env, result.stdout.strip().splitlines()[-1]
+            return result.stdout.strip().splitlines()[-1], unset
     sys.exit(
         "softround_ops compiles against the TensorFlow you have installed, and "
         f"{sys.executable} cannot import one. Install TensorFlow first "
@@ -37,7 +37,7 @@ def _tensorflow_environment():
     )
 
 
-TF_ENV, TF_VERSION = _tensorflow_environment()
+TF_VERSION, TF_UNSET_ENV = _tensorflow_python()
 _MAJOR, _MINOR = (int(part) for part in TF_VERSION.split(".")[:2])
 # The library only loads in the TensorFlow minor version it was built for.
 # Declared as extras, never as a plain requirement: users have either
@@ -71,6 +71,7 @@ class CMakeBuild(build_ext):
             f"-DSOFTROUND_OUTPUT_DIR={library.parent}",
             f"-DSOFTROUND_LIBRARY_FILENAME={library.name}",
             f"-DTENSORFLOW_PYTHON={sys.executable}",
+            f"-DTENSORFLOW_PYTHON_UNSET_ENV={';'.join(TF_UNSET_ENV)}",
             "-DCMAKE_BUILD_TYPE=Release",
         ]
         ninja = shutil.which("ninja")
@@ -78,7 +79,7 @@ class CMakeBuild(build_ext):
             args += ["-GNinja", f"-DCMAKE_MAKE_PROGRAM={ninja}"]
         args += shlex.split(os.environ.get("CMAKE_ARGS", ""))
         jobs = str(self.parallel or os.cpu_count() or 1)
-        subprocess.run([cmake, str(ROOT), *args], cwd=build_dir, env=TF_ENV, check=True)
+        subprocess.run([cmake, str(ROOT), *args], cwd=build_dir, check=True)
         subprocess.run([cmake, "--build", ".", "--parallel", jobs], cwd=build_dir, check=True)
 
 

@@ -1,6 +1,8 @@
 # Finds the TensorFlow of a Python interpreter and describes it as targets.
 #
-# Input:  TENSORFLOW_PYTHON (default: Python3_EXECUTABLE or python3 on PATH).
+# Input:  TENSORFLOW_PYTHON (default: Python3_EXECUTABLE or python3 on PATH);
+#         TENSORFLOW_PYTHON_UNSET_ENV, environment variables to drop for it
+#         (setup.py passes those by which pip's build isolation hides TF).
 # Output: TensorFlow_VERSION, TensorFlow_INCLUDE_DIR, TensorFlow_LIBRARY and
 #   TensorFlow::compile_flags  definitions and C++ standard of TF's build (the
 #                              ABI flag among them), for every file we link;
@@ -19,8 +21,13 @@ print("cflags=" + ";".join(tf.sysconfig.get_compile_flags()))
 print("lflags=" + ";".join(tf.sysconfig.get_link_flags()))
 print("cuda=" + str(int(bool(tf.sysconfig.get_build_info().get("is_cuda_build")))))
 ]=])
+set(_tf_python "${TENSORFLOW_PYTHON}")
+if(TENSORFLOW_PYTHON_UNSET_ENV)
+  list(TRANSFORM TENSORFLOW_PYTHON_UNSET_ENV PREPEND "--unset=" OUTPUT_VARIABLE _unset)
+  set(_tf_python "${CMAKE_COMMAND}" -E env ${_unset} "${TENSORFLOW_PYTHON}")
+endif()
 execute_process(
-  COMMAND "${TENSORFLOW_PYTHON}" -c "${_tf_query}"
+  COMMAND ${_tf_python} -c "${_tf_query}"
   OUTPUT_VARIABLE _tf_out
   ERROR_VARIABLE _tf_err
   RESULT_VARIABLE _tf_result)

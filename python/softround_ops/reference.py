@@ -63,7 +63,10 @@ def _checked_alpha(alpha, mode, x):
     if mode == "ste":
         return alpha
     ok = tf.reshape(_modes.alpha_in_range(mode, alpha), [-1])
-    first_bad = tf.boolean_mask(tf.reshape(alpha, [-1]), tf.logical_not(ok))[:1]
+    # The first offending value, found with static shapes only (XLA-friendly;
+    # the appended False/NaN make it well-defined for an all-good or empty alpha).
+    first = tf.argmin(tf.cast(tf.concat([ok, [False]], 0), tf.int32))
+    first_bad = tf.gather(tf.concat([tf.reshape(alpha, [-1]), [math.nan]], 0), first)
     message = _modes.alpha_range_message(_NAME, mode, "")
     check = tf.debugging.Assert(tf.reduce_all(ok), [message, first_bad])
     with tf.control_dependencies([check]):
