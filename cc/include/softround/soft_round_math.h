@@ -3,8 +3,7 @@
 // No TensorFlow include: the CPU kernels, the CUDA kernels and the NumPy
 // binding all compile this header. Every function is branch-free (selects,
 // not jumps) so that a loop calling it vectorizes, and uses only +, -, *, /,
-// rint and bit casts, so that scalar and vector code give bit-identical
-// results when FP contraction is off.
+// rint and bit casts (plus fused multiply-adds where the compiler contracts).
 //
 // DESIGN.md writes every mode as y = n + c(f), n = floor(x), f = x - n. Each
 // c is point-symmetric, c(1 - f) = 1 - c(f), so the same y is
@@ -161,33 +160,53 @@ template <Mode M, typename T>
 struct ModeParams;
 
 // tanh: c(f) = 0.5 + 0.5 tanh(alpha (f - 1/2)) / tanh(alpha / 2). On [0, 1/2],
-// with q = exp(-alpha (1 - 2u)), this is without cancellation or overflow
-//   c(u)  = q (1 - e^{-2 alpha u}) / ((1 - e^{-alpha}) (1 + q)),
-//   c'(u) = 2 alpha (1 + e^{-alpha}) / (1 - e^{-alpha}) * q / (1 + q)^2.
+// with g = e^{-alpha}, E = e^{-2 alpha u} and s = g / (E + g) in [0, 1/2],
+//   c(u)  = s (1 - E) / (1 - g),
+//   c'(u) = 2 alpha (1 + g) / (1 - g) * s (1 - s),
+// one exponential per element, no cancellation, no overflow. Once g is no
+// longer a normal number (alpha > -kExpArgMin), 1 - E and 1 - g are 1 to
+// working precision wherever c is not negligible, and s = q / (1 + q) with
+// q = e^{-alpha (1 - 2u)} instead.
 template <typename T>
 struct ModeParams<Mode::kTanh, T> {
   T alpha;
-  T one_minus_exp;  // 1 - e^{-alpha}
-  T slope_scale;    // 2 alpha (1 + e^{-alpha}) / (1 - e^{-alpha})
-  bool identity;    // alpha below kTanhIdentityAlpha: y = x
+  T exp_minus_alpha;  // g (0 for a large alpha)
+  T inv_one_minus_g;  // 1 / (1 - g)
+  T slope_scale;      // 2 alpha (1 + g) / (1 - g)
+  bool large;         // alpha > -kExpArgMin: the q form
+  bool identity;      // alpha below kTanhIdentityAlpha: y = x
 
   SOFTROUND_HD explicit ModeParams(T a) {
     identity = !(a >= T(kTanhIdentityAlpha));
     // A safe alpha in the identity case keeps the unused values finite.
     alpha = identity ? T(1) : a;
-    one_minus_exp = -detail::ExpOfNonPositive(-alpha).expm1;
-    slope_scale = T(2) * alpha * (T(2) - one_minus_exp) / one_minus_exp;
+    large = alpha > -T(detail::Traits<T>::kExpArgMin);
+    const detail::ExpResult<T> g = detail::ExpOfNonPositive(-alpha);
+    exp_minus_alpha = large ? T(0) : g.exp;
+    const T one_minus_g = large ? T(1) : -g.expm1;
+    inv_one_minus_g = T(1) / one_minus_g;
+    slope_scale = T(2) * alpha * (T(2) - one_minus_g) / one_minus_g;
   }
 
+  // s and 1 - E of the comment above.
+  SOFTROUND_HD void Parts(T u, T* s, T* rise) const {
+    const T z = large ? -alpha * (T(1) - T(2) * u) : T(-2) * alpha * u;
+    const detail::ExpResult<T> e = detail::ExpOfNonPositive(z);
+    *s = large ? e.exp / (T(1) + e.exp)
+               : exp_minus_alpha / (e.exp + exp_minus_alpha);
+    *rise = large ? T(1) : -e.expm1;
+  }
+  // Exactly 0 at u = 0 and exactly 1/2 at u = 1/2 (integers and
+  // half-integers stay fixed).
   SOFTROUND_HD T Fraction(T u) const {
-    const T q = detail::ExpOfNonPositive(-alpha * (T(1) - T(2) * u)).exp;
-    const T rise = -detail::ExpOfNonPositive(T(-2) * alpha * u).expm1;
-    // Exactly 0 at u = 0 and exactly 1/2 at u = 1/2 (q = 1, rise = 1 - e^-a).
-    return (q * rise) / (one_minus_exp * (T(1) + q));
+    T s, rise;
+    Parts(u, &s, &rise);
+    return u == T(0.5) ? T(0.5) : s * rise * inv_one_minus_g;
   }
   SOFTROUND_HD T Slope(T u) const {
-    const T q = detail::ExpOfNonPositive(-alpha * (T(1) - T(2) * u)).exp;
-    return slope_scale * q / ((T(1) + q) * (T(1) + q));
+    T s, rise;
+    Parts(u, &s, &rise);
+    return slope_scale * (s * (T(1) - s));
   }
 };
 

@@ -1,0 +1,263 @@
+"""SoftRound against the memory roofline, the reference as a TF graph, and XLA.
+
+    python benchmarks/bench.py                       # full table, JSON and PNG
+    python benchmarks/bench.py --quick               # a small smoke run
+
+For each dtype, the roofline is tf.negative (one read and one write per element)
+and its gradient through GradientTape; for each mode, the fused op (forward,
+and forward+backward through GradientTape), the pure-TF reference as a graph
+(tf.function) and compiled by XLA (jit_compile=True). Every case runs inside a
+tf.function on the same input; repetitions are interleaved across cases in a
+shuffled order and reported as medians; ratios are to the roofline of the same
+dtype, size and pass in the same run. Small tensors are also timed eagerly
+(tf.function costs far more than the work there).
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import softround_ops as sro  # noqa: E402
+from softround_ops import reference  # noqa: E402
+
+ALPHAS = {"tanh": 5.0, "sigmoid": 10.0, "sine": 0.5, "ste": 0.0}
+DTYPES = {"float32": tf.float32, "float16": tf.float16, "bfloat16": tf.bfloat16, "float64": tf.float64}
+
+
+def forward(fn):
+    return tf.function(lambda x, dy: fn(x), autograph=False)
+
+
+def forward_backward(fn, jit_compile=False):
+    def run(x, dy):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = fn(x)
+        return y, tape.gradient(y, x, output_gradients=dy)
+
+    return tf.function(run, jit_compile=jit_compile, autograph=False)
+
+
+def build_cases(modes, dtypes):
+    """{(dtype, case name): tf.function(x, dy)}; names like 'tanh fused fwd+bwd'."""
+    cases = {}
+    for dtype in dtypes:
+        cases[dtype, "roofline fwd"] = forward(tf.negative)
+        cases[dtype, "roofline fwd+bwd"] = forward_backward(tf.negative)
+        for mode in modes:
+            alpha = ALPHAS[mode]
+
+            def fused(x, mode=mode, alpha=alpha):
+                return sro.soft_round(x, alpha, mode=mode)
+
+            def ref(x, mode=mode, alpha=alpha):
+                return reference.soft_round(x, alpha, mode=mode)
+
+            cases[dtype, f"{mode} fused fwd"] = forward(fused)
+            cases[dtype, f"{mode} fused fwd+bwd"] = forward_backward(fused)
+            cases[dtype, f"{mode} graph fwd"] = forward(ref)
+            cases[dtype, f"{mode} graph fwd+bwd"] = forward_backward(ref)
+            cases[dtype, f"{mode} xla fwd"] = tf.function(
+                lambda x, dy, ref=ref: ref(x), jit_compile=True, autograph=False
+            )
+            cases[dtype, f"{mode} xla fwd+bwd"] = forward_backward(ref, jit_compile=True)
+    return cases
+
+
+def inputs(size, dtype, rng):
+    x = tf.constant(rng.uniform(-4, 4, size), DTYPES[dtype])
+    dy = tf.constant(rng.uniform(0.5, 1.5, size), DTYPES[dtype])
+    return x, dy
+
+
+def time_call(fn, args, calls):
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn(*args)
+    return (time.perf_counter() - start) / calls
+
+
+def measure_graphs(cases, sizes, reps, progress):
+    """{(dtype, case, size): median seconds per call}."""
+    rng = np.random.default_rng(0)
+    results = {}
+    for size in sizes:
+        data = {dtype: inputs(size, dtype, rng) for dtype in {d for d, _ in cases}}
+        calls = int(np.clip(2**18 // size, 1, 50))
+        samples = {key: [] for key in cases}
+        for key, fn in cases.items():  # warm-up: tracing and XLA compilation
+            fn(*data[key[0]])
+        order = list(cases)
+        for _ in range(reps):
+            random.shuffle(order)
+            for key in order:
+                samples[key].append(time_call(cases[key], data[key[0]], calls))
+                progress.add(1)
+        for key, values in samples.items():
+            results[key + (size,)] = statistics.median(values)
+    return results
+
+
+def measure_eager(modes, sizes, reps):
+    """{(case, size): median seconds per eager call} on float32."""
+    rng = np.random.default_rng(1)
+    results = {}
+    for size in sizes:
+        x = tf.constant(rng.uniform(-4, 4, size), tf.float32)
+        cases = {"tf.negative": lambda x=x: tf.negative(x)}
+        for mode in modes:
+            cases[f"{mode} soft_round"] = lambda x=x, mode=mode: sro.soft_round(x, ALPHAS[mode], mode=mode)
+        samples = {name: [] for name in cases}
+        order = list(cases)
+        for _ in range(reps):
+            random.shuffle(order)
+            for name in order:
+                samples[name].append(time_call(cases[name], (), 200))
+        for name, values in samples.items():
+            results[name, size] = statistics.median(values)
+    return results
+
+
+def roofline_of(case):
+    return "roofline fwd+bwd" if case.endswith("fwd+bwd") else "roofline fwd"
+
+
+def print_graph_table(results, cases, sizes):
+    print("\nRatio to the roofline of the same dtype and pass (lower is better; roofline rows: ns/element)")
+    header = f"{'dtype':9s} {'case':24s}" + "".join(f"{'2^' + str(int(np.log2(s))):>8s}" for s in sizes)
+    print(header)
+    print("-" * len(header))
+    for dtype, case in cases:
+        cells = []
+        for size in sizes:
+            seconds = results[dtype, case, size]
+            if case.startswith("roofline"):
+                cells.append(f"{seconds / size * 1e9:8.3f}")
+            else:
+                cells.append(f"{seconds / results[dtype, roofline_of(case), size]:8.2f}")
+        print(f"{dtype:9s} {case:24s}" + "".join(cells))
+
+
+def print_eager_table(results, sizes):
+    print("\nEager float32 calls: microseconds per call (ratio to tf.negative)")
+    names = sorted({name for name, _ in results}, key=lambda n: (n != "tf.negative", n))
+    print(f"{'case':20s}" + "".join(f"{'2^' + str(int(np.log2(s))):>16s}" for s in sizes))
+    for name in names:
+        cells = []
+        for size in sizes:
+            us = results[name, size] * 1e6
+            cells.append(f"{us:8.1f} ({results[name, size] / results['tf.negative', size]:4.2f})")
+        print(f"{name:20s}" + "".join(cells))
+
+
+def plot(results, cases, sizes, path):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed (pip install matplotlib); no plot written")
+        return
+    dtypes = list(dict.fromkeys(d for d, _ in cases))
+    fig, axes = plt.subplots(1, len(dtypes), figsize=(6 * len(dtypes), 5), squeeze=False)
+    for ax, dtype in zip(axes[0], dtypes):
+        for case in [c for d, c in cases if d == dtype]:
+            if not (case.startswith("roofline") or case.startswith("tanh") or "fused" in case):
+                continue
+            style = "k-" if case.startswith("roofline") else ("--" if "bwd" in case else "-")
+            times = [results[dtype, case, s] / s * 1e9 for s in sizes]
+            ax.loglog(sizes, times, style, marker=".", label=case, linewidth=2 if "roofline" in case else 1)
+        ax.set(title=dtype, xlabel="elements", ylabel="ns per element")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"plot written to {path}")
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "tensorflow": tf.__version__,
+        "custom_ops": sro.using_custom_ops(),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="10:24:2", help="log2 sizes as start:stop:step (inclusive)")
+    parser.add_argument("--eager-sizes", default="4:10:2", help="log2 sizes of the eager table")
+    parser.add_argument("--reps", type=int, default=7, help="interleaved repetitions per case")
+    parser.add_argument("--modes", default=",".join(ALPHAS), help="comma-separated modes")
+    parser.add_argument("--dtypes", default=",".join(DTYPES), help="comma-separated dtypes")
+    parser.add_argument("--json", default="benchmarks/results.json", help="where to write the results")
+    parser.add_argument("--plot", default="benchmarks/results.png", help="where to write the plot")
+    parser.add_argument("--quick", action="store_true", help="small sizes, 3 reps, tanh, float32")
+    args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.eager_sizes, args.reps, args.modes, args.dtypes = (
+            "10:14:4",
+            "4:4:1",
+            3,
+            "tanh",
+            "float32",
+        )
+
+    def log2_range(text):
+        start, stop, step = (int(v) for v in text.split(":"))
+        return [2**e for e in range(start, stop + 1, step)]
+
+    sizes, eager_sizes = log2_range(args.sizes), log2_range(args.eager_sizes)
+    modes, dtypes = args.modes.split(","), args.dtypes.split(",")
+    info = machine()
+    print(
+        f"{info['cpu']}, {info['cores']} cores, TensorFlow {info['tensorflow']}, "
+        f"custom ops: {info['custom_ops']}"
+    )
+
+    cases = build_cases(modes, dtypes)
+    progress = tf.keras.utils.Progbar(len(cases) * len(sizes) * args.reps, unit_name="timing")
+    results = measure_graphs(cases, sizes, args.reps, progress)
+    eager = measure_eager(modes, eager_sizes, args.reps)
+    print_graph_table(results, cases, sizes)
+    print_eager_table(eager, eager_sizes)
+
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+    with open(args.json, "w") as out:
+        json.dump(
+            {
+                "machine": info,
+                "reps": args.reps,
+                "graph_seconds": [
+                    {"dtype": d, "case": c, "size": s, "seconds": t} for (d, c, s), t in results.items()
+                ],
+                "eager_seconds": [{"case": c, "size": s, "seconds": t} for (c, s), t in eager.items()],
+            },
+            out,
+            indent=1,
+        )
+    print(f"results written to {args.json}")
+    plot(results, cases, sizes, args.plot)
+
+
+if __name__ == "__main__":
+    main()
