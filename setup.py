@@ -59,7 +59,8 @@ def _drop_stale_cache(build_dir, cmake):
 
 
 class CMakeBuild(build_ext):
-    """Runs CMake for each extension; honours CMAKE_ARGS, uses Ninja when present."""
+    """Runs CMake for each extension; honours CMAKE_ARGS and SOFTROUND_WITH_CUDA=1
+    (the CUDA kernels), uses Ninja when present."""
 
     def build_extension(self, ext):
         library = Path(self.get_ext_fullpath(ext.name)).resolve()
@@ -77,6 +78,8 @@ class CMakeBuild(build_ext):
         ninja = shutil.which("ninja")
         if ninja and "CMAKE_GENERATOR" not in os.environ:
             args += ["-GNinja", f"-DCMAKE_MAKE_PROGRAM={ninja}"]
+        if os.environ.get("SOFTROUND_WITH_CUDA", "").lower() in ("1", "on", "true", "yes"):
+            args.append("-DSOFTROUND_WITH_CUDA=ON")
         args += shlex.split(os.environ.get("CMAKE_ARGS", ""))
         jobs = str(self.parallel or os.cpu_count() or 1)
         subprocess.run([cmake, str(ROOT), *args], cwd=build_dir, check=True)

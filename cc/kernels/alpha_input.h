@@ -98,13 +98,16 @@ absl::Status PrepareAlpha(OpKernelContext* ctx, const char* op,
   }
   const int64_t n = x_shape.num_elements();
   Tensor& storage = out->storage;
+  // Host memory on every device: alpha is an input in host memory too.
+  AllocatorAttributes on_host;
+  on_host.set_on_host(true);
   out->data = values.data();
   out->period = std::max<int64_t>(values.size(), 1);
   if (out->period == 1 || n == 0) return absl::OkStatus();
 
   if (!internal::IsTrailingBlock(x_shape, dims)) {
-    TF_RETURN_IF_ERROR(
-        ctx->allocate_temp(DataTypeToEnum<T>::value, x_shape, &storage));
+    TF_RETURN_IF_ERROR(ctx->allocate_temp(DataTypeToEnum<T>::value, x_shape,
+                                          &storage, on_host));
     internal::BroadcastToX(values.data(), dims, x_shape,
                            storage.flat<T>().data());
     out->data = storage.flat<T>().data();
@@ -114,7 +117,7 @@ absl::Status PrepareAlpha(OpKernelContext* ctx, const char* op,
         (internal::kMinPeriod + out->period - 1) / out->period;
     TF_RETURN_IF_ERROR(ctx->allocate_temp(DataTypeToEnum<T>::value,
                                           TensorShape({copies * out->period}),
-                                          &storage));
+                                          &storage, on_host));
     T* tiled = storage.flat<T>().data();
     for (int64_t c = 0; c < copies; ++c) {
       std::copy_n(values.data(), out->period, tiled + c * out->period);

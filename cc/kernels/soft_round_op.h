@@ -1,33 +1,44 @@
-// Functors of SoftRound and SoftRoundGrad, one per device. Only Eigen and
-// the math header are included, so that a CUDA file can implement them.
+// What the op kernels ask of each device: compute SoftRound (dy == nullptr)
+// or SoftRoundGrad over a flat tensor. Each device's file defines and
+// instantiates its function for half, bfloat16, float and double.
 #ifndef SOFTROUND_KERNELS_SOFT_ROUND_OP_H_
 #define SOFTROUND_KERNELS_SOFT_ROUND_OP_H_
 
 #include <cstdint>
 
+#include "cc/kernels/alpha_input.h"
 #include "softround/soft_round_math.h"
+#include "tensorflow/core/framework/op_kernel.h"
 
 namespace tensorflow {
-namespace functor {
 
-// Element i of x uses alpha[i % alpha_period]: a scalar alpha has period 1,
-// a per-channel alpha the channel count, a full-shape alpha the size of x.
-template <typename Device, typename T>
-struct SoftRoundFunctor {
-  // y[i] = SoftRound(x[i], alpha) for i in [0, n); y may be x.
-  void operator()(const Device& device, softround::Mode mode, const T* x,
-                  const T* alpha, int64_t alpha_period, T* y, int64_t n);
+// out[i] = SoftRound(x[i]) or dy[i] * dy/dx(x[i]) for i in [0, n), where
+// element i uses alpha.data[i % alpha.period] (alpha is in host memory).
+// out may be x or dy.
+template <typename T>
+absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx, softround::Mode mode,
+                               const T* dy, const T* x,
+                               const AlphaInput<T>& alpha, T* out, int64_t n);
+
+template <typename T>
+absl::Status RunSoftRoundOnGpu(OpKernelContext* ctx, softround::Mode mode,
+                               const T* dy, const T* x,
+                               const AlphaInput<T>& alpha, T* out, int64_t n);
+
+// Device tags for the op kernel templates.
+struct OnCpu {
+  template <typename T, typename... Args>
+  static absl::Status Run(Args... args) {
+    return RunSoftRoundOnCpu<T>(args...);
+  }
+};
+struct OnGpu {
+  template <typename T, typename... Args>
+  static absl::Status Run(Args... args) {
+    return RunSoftRoundOnGpu<T>(args...);
+  }
 };
 
-template <typename Device, typename T>
-struct SoftRoundGradFunctor {
-  // dx[i] = dy[i] * dy/dx(x[i], alpha) for i in [0, n); dx may be dy or x.
-  void operator()(const Device& device, softround::Mode mode, const T* dy,
-                  const T* x, const T* alpha, int64_t alpha_period, T* dx,
-                  int64_t n);
-};
-
-}  // namespace functor
 }  // namespace tensorflow
 
 #endif  // SOFTROUND_KERNELS_SOFT_ROUND_OP_H_

@@ -1,0 +1,308 @@
+// GPU check without TensorFlow: runs the CUDA launchers on device memory,
+// compares them with the CPU loops (the kernels TensorFlow runs on the CPU)
+// for every mode, dtype and alpha layout, special values included, then
+// measures the bandwidth of the forward and backward kernels against a
+// device-to-device copy. Prints one summary line last.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cc/kernels/soft_round_cpu.h"
+#include "cc/kernels/soft_round_gpu.h"
+#include "softround/modes.h"
+
+using softround::BFloat16Bits;
+using softround::Float16Bits;
+using softround::Mode;
+
+namespace {
+
+#define CHECK_CUDA(call)                                      \
+  do {                                                        \
+    cudaError_t status_ = (call);                             \
+    if (status_ != cudaSuccess) {                             \
+      std::fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, \
+                   cudaGetErrorString(status_));              \
+      std::exit(2);                                           \
+    }                                                         \
+  } while (0)
+
+// Conversions between the storage types and double, on the host.
+double ToDouble(float v) { return v; }
+double ToDouble(double v) { return v; }
+double ToDouble(Float16Bits v) { return softround::Float16ToFloat(v); }
+double ToDouble(BFloat16Bits v) { return softround::BFloat16ToFloat(v); }
+template <typename S>
+S FromDouble(double v);
+template <>
+float FromDouble<float>(double v) {
+  return static_cast<float>(v);
+}
+template <>
+double FromDouble<double>(double v) {
+  return v;
+}
+template <>
+Float16Bits FromDouble<Float16Bits>(double v) {
+  return softround::FloatToFloat16(static_cast<float>(v));
+}
+template <>
+BFloat16Bits FromDouble<BFloat16Bits>(double v) {
+  return softround::FloatToBFloat16(static_cast<float>(v));
+}
+
+// Tolerance between two correct implementations that differ only in FMA
+// contraction: a few ulp of the compute type relative to max(1, |value|);
+// for 16-bit types, one unit of the stored type.
+template <typename S>
+double Tolerance(double value) {
+  const double scale = std::max(1.0, std::fabs(value));
+  if (std::is_same<S, double>::value) return 16 * 2.2e-16 * scale;
+  if (std::is_same<S, float>::value) return 16 * 1.2e-7 * scale;
+  const double bits = std::is_same<S, Float16Bits>::value ? 10 : 7;
+  return std::ldexp(1.0, static_cast<int>(std::floor(std::log2(scale))) -
+                             static_cast<int>(bits));
+}
+
+bool Close(double gpu, double cpu, double tolerance) {
+  if (std::isnan(cpu)) return std::isnan(gpu);
+  if (std::isinf(cpu)) return gpu == cpu;
+  return std::fabs(gpu - cpu) <= tolerance;
+}
+
+template <typename S>
+std::vector<double> Inputs(int64_t n, double largest) {
+  std::vector<double> x = {0.0,  0.5,  -0.5,    1.0,     -1.0, 1.5,
+                           -1.5, 2.5,  1e-3,    -1e-3,   0.25, 0.75,
+                           3.0,  -7.0, largest, -largest};
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  x.insert(x.end(), {nan, inf, -inf});
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> spread(-50, 50);
+  while (static_cast<int64_t>(x.size()) < n) x.push_back(spread(rng));
+  return x;
+}
+
+struct Counts {
+  int passed = 0;
+  int failed = 0;
+};
+
+template <typename S>
+void CheckDtype(const char* dtype, double largest, double largest_alpha,
+                Counts* counts) {
+  // Odd, so that the vector loop leaves a tail; +1 offset tests unaligned.
+  const int64_t n = (1 << 16) + 5;
+  std::vector<S> x(n), dy(n);
+  const std::vector<double> xs = Inputs<S>(n, largest);
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> upstream(0.5, 2.0);
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = FromDouble<S>(xs[i]);
+    dy[i] = FromDouble<S>(upstream(rng));
+  }
+  // One spare element so that the data can start unaligned.
+  S *d_x, *d_dy, *d_out, *d_alpha;
+  CHECK_CUDA(cudaMalloc(&d_x, (n + 1) * sizeof(S)));
+  CHECK_CUDA(cudaMalloc(&d_dy, (n + 1) * sizeof(S)));
+  CHECK_CUDA(cudaMalloc(&d_out, (n + 1) * sizeof(S)));
+  CHECK_CUDA(cudaMalloc(&d_alpha, n * sizeof(S)));
+
+  struct ModeAlphas {
+    Mode mode;
+    std::vector<double> alphas;
+  };
+  const std::vector<ModeAlphas> cases = {
+      {Mode::kTanh, {0.0, 1e-4, 0.5, 5.0, 40.0, 100.0, largest_alpha}},
+      {Mode::kSigmoid, {0.5, 10.0, 300.0}},
+      {Mode::kSine, {0.05, 0.5, 1.0}},
+      {Mode::kSte, {0.0}}};
+  std::vector<S> cpu(n), gpu(n), alpha_full(n);
+  for (const ModeAlphas& c : cases) {
+    for (double alpha : c.alphas) {
+      // Layouts: one alpha; alpha[i % 7] of varying values; then each with
+      // aligned and unaligned (offset by one element) data.
+      for (int layout = 0; layout < 4; ++layout) {
+        const bool per_element = layout % 2 == 1;
+        const int offset = layout / 2;
+        const int64_t period = per_element ? 7 : 1;
+        std::vector<S> alpha_values(period);
+        for (int64_t j = 0; j < period; ++j) {
+          alpha_values[j] = FromDouble<S>(alpha * (1.0 - 0.05 * j));
+        }
+        for (int64_t i = 0; i < n; ++i)
+          alpha_full[i] = alpha_values[i % period];
+        CHECK_CUDA(cudaMemcpy(d_alpha, alpha_values.data(), period * sizeof(S),
+                              cudaMemcpyHostToDevice));
+        CHECK_CUDA(cudaMemcpy(d_x + offset, x.data(), n * sizeof(S),
+                              cudaMemcpyHostToDevice));
+        CHECK_CUDA(cudaMemcpy(d_dy + offset, dy.data(), n * sizeof(S),
+                              cudaMemcpyHostToDevice));
+        for (int backward = 0; backward < 2; ++backward) {
+          if (backward) {
+            softround::cpu::SoftRoundBackward(c.mode, dy.data(), x.data(),
+                                              alpha_full.data(), true,
+                                              cpu.data(), n);
+          } else {
+            softround::cpu::SoftRoundForward(
+                c.mode, x.data(), alpha_full.data(), true, cpu.data(), n);
+          }
+          const softround::gpu::Launch<S> launch{
+              nullptr,
+              c.mode,
+              d_dy + offset,
+              d_x + offset,
+              ToDouble(alpha_values[0]),
+              per_element ? d_alpha : nullptr,
+              period,
+              d_out + offset,
+              n};
+          const int status = backward
+                                 ? softround::gpu::LaunchSoftRoundGrad(launch)
+                                 : softround::gpu::LaunchSoftRound(launch);
+          if (status != 0) {
+            std::fprintf(stderr, "launch failed: %s\n",
+                         softround::gpu::ErrorString(status));
+            std::exit(2);
+          }
+          CHECK_CUDA(cudaMemcpy(gpu.data(), launch.out, n * sizeof(S),
+                                cudaMemcpyDeviceToHost));
+          int64_t bad = 0, first_bad = -1;
+          for (int64_t i = 0; i < n; ++i) {
+            const double want = ToDouble(cpu[i]);
+            if (!Close(ToDouble(gpu[i]), want, Tolerance<S>(want))) {
+              if (bad++ == 0) first_bad = i;
+            }
+          }
+          if (bad == 0) {
+            ++counts->passed;
+          } else {
+            ++counts->failed;
+            std::printf(
+                "FAIL %s %s alpha=%g %s %s %s: %lld elements differ, first "
+                "x=%g gpu=%.17g cpu=%.17g\n",
+                dtype, softround::ModeName(c.mode), alpha,
+                per_element ? "per-element" : "scalar",
+                offset ? "unaligned" : "aligned",
+                backward ? "backward" : "forward", static_cast<long long>(bad),
+                ToDouble(x[first_bad]), ToDouble(gpu[first_bad]),
+                ToDouble(cpu[first_bad]));
+          }
+        }
+      }
+    }
+  }
+  cudaFree(d_x);
+  cudaFree(d_dy);
+  cudaFree(d_out);
+  cudaFree(d_alpha);
+  std::printf("%-9s checked\n", dtype);
+}
+
+// Median seconds of reps runs of fn on the default stream.
+template <typename Fn>
+double MedianSeconds(Fn fn, int reps) {
+  cudaEvent_t start, stop;
+  CHECK_CUDA(cudaEventCreate(&start));
+  CHECK_CUDA(cudaEventCreate(&stop));
+  fn();  // warm-up
+  std::vector<double> times;
+  for (int r = 0; r < reps; ++r) {
+    CHECK_CUDA(cudaEventRecord(start));
+    fn();
+    CHECK_CUDA(cudaEventRecord(stop));
+    CHECK_CUDA(cudaEventSynchronize(stop));
+    float ms = 0;
+    CHECK_CUDA(cudaEventElapsedTime(&ms, start, stop));
+    times.push_back(ms * 1e-3);
+  }
+  std::sort(times.begin(), times.end());
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  return times[times.size() / 2];
+}
+
+struct Bandwidth {
+  double forward_ratio = 0;
+  double backward_ratio = 0;
+  double copy_gbs = 0;
+};
+
+Bandwidth Benchmark(int reps) {
+  std::printf("\nfloat32 bandwidth, GB/s (ratio to device-to-device copy)\n");
+  std::printf("%-8s %12s %-22s %-22s %-22s\n", "size", "copy", "tanh forward",
+              "tanh backward", "sine forward");
+  Bandwidth at_2_26;
+  for (int log2n = 20; log2n <= 28; log2n += 2) {
+    const int64_t n = int64_t(1) << log2n;
+    float *x, *dy, *out;
+    CHECK_CUDA(cudaMalloc(&x, n * sizeof(float)));
+    CHECK_CUDA(cudaMalloc(&dy, n * sizeof(float)));
+    CHECK_CUDA(cudaMalloc(&out, n * sizeof(float)));
+    CHECK_CUDA(cudaMemset(x, 0, n * sizeof(float)));
+    CHECK_CUDA(cudaMemset(dy, 0, n * sizeof(float)));
+    const double bytes2 = 2.0 * n * sizeof(float), bytes3 = 1.5 * bytes2;
+    const double copy = MedianSeconds(
+        [&] {
+          CHECK_CUDA(cudaMemcpyAsync(out, x, n * sizeof(float),
+                                     cudaMemcpyDeviceToDevice));
+        },
+        reps);
+    auto run = [&](Mode mode, double alpha, bool backward) {
+      softround::gpu::Launch<float> launch{nullptr, mode, dy,  x, alpha,
+                                           nullptr, 1,    out, n};
+      return MedianSeconds(
+          [&] {
+            backward ? softround::gpu::LaunchSoftRoundGrad(launch)
+                     : softround::gpu::LaunchSoftRound(launch);
+          },
+          reps);
+    };
+    const double fwd = run(Mode::kTanh, 5.0, false);
+    const double bwd = run(Mode::kTanh, 5.0, true);
+    const double sine = run(Mode::kSine, 0.5, false);
+    const double copy_gbs = bytes2 / copy / 1e9;
+    const double fwd_gbs = bytes2 / fwd / 1e9, bwd_gbs = bytes3 / bwd / 1e9;
+    const double sine_gbs = bytes2 / sine / 1e9;
+    std::printf("2^%-6d %12.0f %8.0f (%.2f)%9s %8.0f (%.2f)%9s %8.0f (%.2f)\n",
+                log2n, copy_gbs, fwd_gbs, fwd_gbs / copy_gbs, "", bwd_gbs,
+                bwd_gbs / copy_gbs, "", sine_gbs, sine_gbs / copy_gbs);
+    if (log2n == 26) {
+      at_2_26 = {fwd_gbs / copy_gbs, bwd_gbs / copy_gbs, copy_gbs};
+    }
+    cudaFree(x);
+    cudaFree(dy);
+    cudaFree(out);
+  }
+  return at_2_26;
+}
+
+}  // namespace
+
+int main() {
+  cudaDeviceProp prop;
+  CHECK_CUDA(cudaGetDeviceProperties(&prop, 0));
+  std::printf("device: %s (compute capability %d.%d, %d SMs)\n", prop.name,
+              prop.major, prop.minor, prop.multiProcessorCount);
+  Counts counts;
+  CheckDtype<float>("float32", 1e30, 1e6, &counts);
+  CheckDtype<double>("float64", 1e300, 1e6, &counts);
+  CheckDtype<Float16Bits>("float16", 6e4, 6e4, &counts);
+  CheckDtype<BFloat16Bits>("bfloat16", 1e30, 1e6, &counts);
+  const Bandwidth bw = Benchmark(20);
+  std::printf(
+      "gpu_check: %s %d/%d checks passed; float32 2^26 tanh forward %.2f, "
+      "backward %.2f of device-to-device copy bandwidth (%.0f GB/s) on %s\n",
+      counts.failed == 0 ? "PASS" : "FAIL", counts.passed,
+      counts.passed + counts.failed, bw.forward_ratio, bw.backward_ratio,
+      bw.copy_gbs, prop.name);
+  return counts.failed == 0 ? 0 : 1;
+}
