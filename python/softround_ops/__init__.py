@@ -6,13 +6,16 @@
     y = sro.approx_round_sin(x, width=0.5)      # the seed's clipped sine
     y = sro.round_ste(x)                        # straight-through round
 
-`softround_ops.reference` holds the same functions in plain TensorFlow ops.
+`softround_ops.reference` holds the same functions in plain TensorFlow ops;
+`softround_ops.keras` the SoftRound layer and the AlphaSchedule callback;
+`softround_ops.portable()` exports models without the custom op.
 """
 
-from softround_ops import _gradients, _loader, reference  # noqa: F401  (registers the gradient)
+from softround_ops import _gradients, _loader, keras, reference  # noqa: F401  (registrations)
 from softround_ops._api import approx_round, approx_round_sin, round_ste, soft_round
 from softround_ops._loader import FallbackWarning, LibraryLoadError, using_custom_ops
 from softround_ops._modes import ALPHA_RANGES, MODES
+from softround_ops._placement import portable
 
 # Registers SoftRound for SavedModels loaded after `import softround_ops`;
 # never raises (a failure is reported by the first call).
@@ -27,6 +30,8 @@ __all__ = [
     "LibraryLoadError",
     "approx_round",
     "approx_round_sin",
+    "keras",
+    "portable",
     "reference",
     "round_ste",
     "soft_round",

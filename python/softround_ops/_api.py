@@ -4,7 +4,7 @@ import numbers
 
 import tensorflow as tf
 
-from softround_ops import _loader, _modes, reference
+from softround_ops import _loader, _modes, _placement, reference
 from softround_ops._seed_helpers import seed_helpers
 
 _FLOAT_DTYPES = (tf.float16, tf.bfloat16, tf.float32, tf.float64)
@@ -25,7 +25,10 @@ def soft_round(x, alpha, mode="tanh", name=None):
       name: a name for the operation.
 
     Returns:
-      A tensor of x's shape and dtype.
+      A tensor of x's shape and dtype. Inside a function compiled by XLA
+      (`jit_compile=True`) and inside `softround_ops.portable()` it is built
+      from plain TensorFlow ops (`softround_ops.reference`), with the same
+      values and gradients; elsewhere it is the fused `SoftRound` op.
 
     Raises:
       ValueError: for an unknown mode or a Python-number alpha out of range.
@@ -41,6 +44,10 @@ def soft_round(x, alpha, mode="tanh", name=None):
         _modes.check_python_alpha("soft_round", mode, alpha)
     elif getattr(alpha, "dtype", None) != x.dtype:
         alpha = tf.cast(alpha, x.dtype)
+    if _placement.in_portable_scope():
+        return reference.soft_round(x, alpha, mode=mode, name=name, check_alpha=False)
+    if _placement.in_xla_graph():
+        return reference.soft_round(x, alpha, mode=mode, name=name)
     ops = _loader.custom_ops()
     if ops is None:
         return reference.soft_round(x, alpha, mode=mode, name=name)

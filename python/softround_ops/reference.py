@@ -1,8 +1,11 @@
-"""Soft round in plain TensorFlow ops: the test oracle and the fallback.
+"""Soft round in plain TensorFlow ops: the test oracle, the fallback, and what
+runs under XLA and in portable exports.
 
 Correct on its own terms (DESIGN.md), differentiable by autodiff, and free of
 NaN in any unselected `tf.where` branch, so that no NaN reaches a gradient.
 Half and bfloat16 are computed in float32 and rounded once, as the kernels do.
+Only ops that TFLite has as builtins are used (hence expm1 through tanh and
+is_finite through abs), except the optional alpha check.
 """
 
 import math
@@ -22,12 +25,18 @@ _NAME = "soft_round (reference)"
 # derives the same forms).
 
 
+def _one_minus_exp(z):
+    """1 - e^{-z} for z >= 0, accurate for tiny z: 2 t / (1 + t) with t = tanh(z / 2)."""
+    t = tf.tanh(0.5 * z)
+    return 2 * t / (1 + t)
+
+
 def _fraction_tanh(u, alpha):
     """0.5 + 0.5 tanh(alpha (u - 1/2)) / tanh(alpha / 2), with q = exp(-alpha (1 - 2u))."""
     identity = alpha < _modes.TANH_IDENTITY_ALPHA
     safe = tf.where(identity, tf.ones_like(alpha), alpha)
     q = tf.exp(-safe * (1 - 2 * u))
-    return q * -tf.math.expm1(-2 * safe * u) / (-tf.math.expm1(-safe) * (1 + q)), identity
+    return q * _one_minus_exp(2 * safe * u) / (_one_minus_exp(safe) * (1 + q)), identity
 
 
 def _fraction_sigmoid(u, alpha):
@@ -45,8 +54,8 @@ def _fraction_sine(u, width):
 _FRACTIONS = {"tanh": _fraction_tanh, "sigmoid": _fraction_sigmoid, "sine": _fraction_sine}
 
 
-def _checked_alpha(alpha, mode, x):
-    """alpha with its shape checked against x and its values asserted in range."""
+def _checked_alpha(alpha, mode, x, check_values):
+    """alpha with its shape checked against x and (if asked) its values asserted in range."""
     if alpha.shape.rank is not None and x.shape.rank is not None:
         try:
             broadcast = tf.broadcast_static_shape(x.shape, alpha.shape)
@@ -60,7 +69,7 @@ def _checked_alpha(alpha, mode, x):
                 f"{x.shape}; alpha must be a scalar or broadcast to x's shape by numpy rules "
                 "without enlarging it",
             )
-    if mode == "ste":
+    if mode == "ste" or not check_values:
         return alpha
     ok = tf.reshape(_modes.alpha_in_range(mode, alpha), [-1])
     # The first offending value, found with static shapes only (XLA-friendly;
@@ -73,8 +82,12 @@ def _checked_alpha(alpha, mode, x):
         return tf.identity(alpha)
 
 
-def soft_round(x, alpha, mode="tanh", name=None):
-    """Pure-TF `softround_ops.soft_round`: y = floor(x) + c(x - floor(x)) for the mode's c."""
+def soft_round(x, alpha, mode="tanh", name=None, check_alpha=True):
+    """Pure-TF `softround_ops.soft_round`: y = floor(x) + c(x - floor(x)) for the mode's c.
+
+    check_alpha=False leaves out the run-time check of a tensor alpha (an
+    Assert op, which TFLite does not have and XLA ignores).
+    """
     _modes.check_mode(mode)
     with tf.name_scope(name or "soft_round_reference"):
         x = tf.convert_to_tensor(x)
@@ -88,8 +101,8 @@ def soft_round(x, alpha, mode="tanh", name=None):
         # directly, not through float32).
         if not isinstance(alpha, (tf.Tensor, tf.Variable)):
             alpha = tf.constant(alpha, x.dtype)
-        alpha = _checked_alpha(tf.cast(tf.cast(alpha, x.dtype), compute), mode, xc)
-        finite = tf.math.is_finite(xc)
+        alpha = _checked_alpha(tf.cast(tf.cast(alpha, x.dtype), compute), mode, xc, check_alpha)
+        finite = tf.abs(xc) <= xc.dtype.max  # false for NaN and +-inf
         if mode == "ste":
             # Straight-through: round forward, identity backward, inf kept.
             offset = tf.where(finite, tf.round(xc) - xc, tf.zeros_like(xc))

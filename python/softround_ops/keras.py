@@ -1,0 +1,186 @@
+"""Keras 3 pieces: the SoftRound layer and the AlphaSchedule callback.
+
+    model = keras.Sequential([..., keras.layers.Dense(1), softround_ops.keras.SoftRound(alpha=1.0)])
+    model.fit(x, y, callbacks=[softround_ops.keras.AlphaSchedule(1.0, 20.0, hard_rounding_epochs=2)])
+    model.predict(x)  # integers: exact round() at inference
+
+Both are registered as Keras-serializable under the package name
+"softround_ops", so a saved `.keras` file reloads after `import softround_ops`.
+Needs Keras's TensorFlow backend (the layer runs TensorFlow ops).
+"""
+
+import math
+
+import keras
+import tensorflow as tf
+
+from softround_ops import _api, _modes
+
+_PACKAGE = "softround_ops"
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class SoftRound(keras.layers.Layer):
+    """Soft rounding while training, exact rounding at inference.
+
+    Args:
+      alpha: the starting value of the mode's parameter (see
+        `softround_ops.soft_round`). It lives in a non-trainable weight, so
+        `AlphaSchedule` (or `layer.alpha.assign`) changes it without retracing.
+      mode: "tanh", "sigmoid", "sine" or "ste".
+      noise: add uniform noise in [-0.5, 0.5) after the soft round while
+        training (Agustsson & Theis 2020: it trains the layers after this one
+        on values like those hard rounding will give them).
+      round_at_inference: with `training=False`, return exact `round(x)`
+        (half to even), so predictions are integers; otherwise the soft round.
+      seed: seed of the noise.
+
+    While the non-trainable weight `hard_rounding` is 1 (AlphaSchedule sets it
+    for its last epochs), training also rounds exactly, with a straight-through
+    gradient and no noise.
+    """
+
+    def __init__(self, alpha=5.0, mode="tanh", noise=False, round_at_inference=True, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        _modes.check_mode(mode)
+        _modes.check_python_alpha("SoftRound", mode, alpha)
+        if keras.backend.backend() != "tensorflow":
+            raise RuntimeError(
+                f"softround_ops.keras.SoftRound needs Keras's TensorFlow backend; "
+                f"KERAS_BACKEND is {keras.backend.backend()!r}"
+            )
+        self.initial_alpha = float(alpha)
+        self.mode = mode
+        self.noise = bool(noise)
+        self.round_at_inference = bool(round_at_inference)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed) if noise else None
+        self.alpha = self.add_weight(
+            name="alpha",
+            shape=(),
+            initializer=keras.initializers.Constant(self.initial_alpha),
+            trainable=False,
+            dtype="float32",
+        )
+        self.hard_rounding = self.add_weight(
+            name="hard_rounding", shape=(), initializer="zeros", trainable=False, dtype="float32"
+        )
+
+    def call(self, inputs, training=False):
+        if not training:
+            return tf.round(inputs) if self.round_at_inference else self._soft(inputs)
+        return tf.cond(self.hard_rounding > 0.5, lambda: _api.round_ste(inputs), lambda: self._noisy(inputs))
+
+    def _soft(self, inputs):
+        return _api.soft_round(inputs, tf.cast(self.alpha, inputs.dtype), mode=self.mode)
+
+    def _noisy(self, inputs):
+        y = self._soft(inputs)
+        if self.noise:
+            y += keras.random.uniform(tf.shape(inputs), -0.5, 0.5, dtype=inputs.dtype, seed=self.seed_generator)
+        return y
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            alpha=self.initial_alpha,
+            mode=self.mode,
+            noise=self.noise,
+            round_at_inference=self.round_at_inference,
+            seed=self.seed,
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class AlphaSchedule(keras.callbacks.Callback):
+    """Anneals alpha of every SoftRound layer of the model during `fit`.
+
+    Args:
+      start, end: alpha at the first and the last annealing step.
+      kind: "linear" or "geometric" (equal ratios; start and end > 0).
+      per: "epoch" (one value per epoch) or "step" (one per training batch).
+      epochs: epochs to anneal over; default: all but the hard-rounding ones.
+      hard_rounding_epochs: the last epochs train with exact rounding and a
+        straight-through gradient (removes the train/test mismatch of a soft
+        round), alpha staying at `end`.
+
+    The current alpha is written into the logs as "alpha" (progress bar and
+    History).
+    """
+
+    def __init__(self, start, end, kind="linear", per="epoch", epochs=None, hard_rounding_epochs=0):
+        super().__init__()
+        if kind not in ("linear", "geometric"):
+            raise ValueError(f"kind must be 'linear' or 'geometric'; got {kind!r}")
+        if per not in ("epoch", "step"):
+            raise ValueError(f"per must be 'epoch' or 'step'; got {per!r}")
+        if kind == "geometric" and not (start > 0 and end > 0):
+            raise ValueError(f"a geometric schedule needs start > 0 and end > 0; got {start} and {end}")
+        if hard_rounding_epochs < 0:
+            raise ValueError(f"hard_rounding_epochs must be >= 0; got {hard_rounding_epochs}")
+        self.start, self.end, self.kind, self.per = float(start), float(end), kind, per
+        self.epochs, self.hard_rounding_epochs = epochs, int(hard_rounding_epochs)
+        self._epoch = 0
+        self._value = self.start
+
+    def value(self, progress):
+        """alpha at progress in [0, 1] through the annealing."""
+        progress = min(max(progress, 0.0), 1.0)
+        if self.kind == "linear":
+            return self.start + (self.end - self.start) * progress
+        return math.exp(math.log(self.start) + (math.log(self.end) - math.log(self.start)) * progress)
+
+    def _layers(self):
+        return [layer for layer in self.model._flatten_layers() if isinstance(layer, SoftRound)]
+
+    def _set(self, alpha, hard):
+        self._value = alpha
+        for layer in self._layers():
+            layer.alpha.assign(alpha)
+            layer.hard_rounding.assign(1.0 if hard else 0.0)
+
+    def _anneal_epochs(self):
+        total = self.params.get("epochs") or 1
+        return self.epochs if self.epochs is not None else max(1, total - self.hard_rounding_epochs)
+
+    def on_train_begin(self, logs=None):
+        if not self._layers():
+            raise ValueError("AlphaSchedule: the model has no softround_ops.keras.SoftRound layer")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+        total = self.params.get("epochs") or 1
+        hard = epoch >= total - self.hard_rounding_epochs
+        if self.per == "epoch" or hard:
+            anneal = self._anneal_epochs()
+            self._set(self.value(epoch / max(1, anneal - 1)), hard)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        total = self.params.get("epochs") or 1
+        if self.per != "step" or self._epoch >= total - self.hard_rounding_epochs:
+            return
+        steps = self.params.get("steps") or 1
+        done = self._epoch * steps + batch
+        self._set(self.value(done / max(1, self._anneal_epochs() * steps - 1)), False)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if logs is not None:
+            logs["alpha"] = self._value
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["alpha"] = self._value
+
+    def get_config(self):
+        return {
+            "start": self.start,
+            "end": self.end,
+            "kind": self.kind,
+            "per": self.per,
+            "epochs": self.epochs,
+            "hard_rounding_epochs": self.hard_rounding_epochs,
+        }
