@@ -77,7 +77,8 @@ class SoftRound(keras.layers.Layer):
     def _noisy(self, inputs):
         y = self._soft(inputs)
         if self.noise:
-            y += keras.random.uniform(tf.shape(inputs), -0.5, 0.5, dtype=inputs.dtype, seed=self.seed_generator)
+            shape = tf.shape(inputs)
+            y += keras.random.uniform(shape, -0.5, 0.5, dtype=inputs.dtype, seed=self.seed_generator)
         return y
 
     def compute_output_shape(self, input_shape):

@@ -36,7 +36,11 @@ def _fraction_tanh(u, alpha):
     identity = alpha < _modes.TANH_IDENTITY_ALPHA
     safe = tf.where(identity, tf.ones_like(alpha), alpha)
     q = tf.exp(-safe * (1 - 2 * u))
-    return q * _one_minus_exp(2 * safe * u) / (_one_minus_exp(safe) * (1 + q)), identity
+    c = q * _one_minus_exp(2 * safe * u) / (_one_minus_exp(safe) * (1 + q))
+    # Exactly 1/2 at half-integers (TF's tanh may differ by an ulp between its
+    # vector and scalar paths, so rise / (1 - e^-alpha) need not be 1); the
+    # correction is exact and passes the gradient of c.
+    return c + tf.stop_gradient(tf.where(u == 0.5, 0.5 - c, tf.zeros_like(c))), identity
 
 
 def _fraction_sigmoid(u, alpha):
