@@ -1,0 +1,3 @@
+from softround_ops.demo.cli import main
+
+main()
