@@ -7,7 +7,27 @@ import tensorflow as tf
 from softround_ops import _loader, _modes, _placement, reference
 from softround_ops._seed_helpers import seed_helpers
 
-_FLOAT_DTYPES = (tf.float16, tf.bfloat16, tf.float32, tf.float64)
+_FLOAT_DTYPES = frozenset([tf.float16, tf.bfloat16, tf.float32, tf.float64])
+
+# Validated Python-number alphas, as eager constants: an eager call then does
+# no per-call Python work on values (a few hundred distinct values at most).
+_alpha_constants = {}
+_MAX_CACHED_ALPHAS = 256
+
+
+def _python_alpha(mode, alpha, dtype):
+    """alpha checked for mode; in eager mode, a cached constant tensor of dtype."""
+    key = (mode, alpha, dtype)
+    cached = _alpha_constants.get(key)
+    if cached is not None:
+        return cached
+    _modes.check_python_alpha("soft_round", mode, alpha)
+    if not tf.executing_eagerly():
+        return alpha
+    if len(_alpha_constants) >= _MAX_CACHED_ALPHAS:
+        _alpha_constants.clear()
+    constant = _alpha_constants[key] = tf.constant(alpha, dtype)
+    return constant
 
 
 def soft_round(x, alpha, mode="tanh", name=None):
@@ -36,18 +56,23 @@ def soft_round(x, alpha, mode="tanh", name=None):
       tf.errors.InvalidArgumentError: for a tensor alpha out of range or of a
         shape that does not broadcast to x's.
     """
-    _modes.check_mode(mode)
-    x = tf.convert_to_tensor(x)
-    if x.dtype not in _FLOAT_DTYPES:
-        raise TypeError(f"soft_round: x must be half, bfloat16, float32 or float64; got {x.dtype.name}")
+    if mode not in _modes.ALPHA_RANGES:
+        _modes.check_mode(mode)
+    if not isinstance(x, tf.Tensor):
+        x = tf.convert_to_tensor(x)
+    dtype = x.dtype
+    if dtype not in _FLOAT_DTYPES:
+        raise TypeError(f"soft_round: x must be half, bfloat16, float32 or float64; got {dtype.name}")
     if isinstance(alpha, numbers.Real):
-        _modes.check_python_alpha("soft_round", mode, alpha)
-    elif getattr(alpha, "dtype", None) != x.dtype:
-        alpha = tf.cast(alpha, x.dtype)
-    if _placement.in_portable_scope():
-        return reference.soft_round(x, alpha, mode=mode, name=name, check_alpha=False)
-    if _placement.in_xla_graph():
-        return reference.soft_round(x, alpha, mode=mode, name=name)
+        alpha = _python_alpha(mode, alpha, dtype)
+    elif getattr(alpha, "dtype", None) != dtype:
+        alpha = tf.cast(alpha, dtype)
+    if not tf.executing_eagerly():
+        # Only a traced function can be exported or compiled by XLA.
+        if _placement.in_portable_scope():
+            return reference.soft_round(x, alpha, mode=mode, name=name, check_alpha=False)
+        if _placement.in_xla_graph():
+            return reference.soft_round(x, alpha, mode=mode, name=name)
     ops = _loader.custom_ops()
     if ops is None:
         return reference.soft_round(x, alpha, mode=mode, name=name)

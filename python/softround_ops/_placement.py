@@ -42,4 +42,4 @@ def in_portable_scope():
 
 def in_xla_graph():
     """True while tracing a function that XLA compiles (jit_compile=True)."""
-    return not tf.executing_eagerly() and GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
+    return GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
