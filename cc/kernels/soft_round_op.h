@@ -25,6 +25,17 @@ absl::Status RunSoftRoundOnGpu(OpKernelContext* ctx, softround::Mode mode,
                                const T* dy, const T* x,
                                const AlphaInput<T>& alpha, T* out, int64_t n);
 
+// Explicit instantiations of a device's function for every dtype.
+#define SOFTROUND_INSTANTIATE_RUN_FOR(FUNCTION, T)                            \
+  template absl::Status FUNCTION<T>(OpKernelContext*, softround::Mode,        \
+                                    const T*, const T*, const AlphaInput<T>&, \
+                                    T*, int64_t);
+#define SOFTROUND_INSTANTIATE_RUN(FUNCTION)                \
+  SOFTROUND_INSTANTIATE_RUN_FOR(FUNCTION, Eigen::half)     \
+  SOFTROUND_INSTANTIATE_RUN_FOR(FUNCTION, Eigen::bfloat16) \
+  SOFTROUND_INSTANTIATE_RUN_FOR(FUNCTION, float)           \
+  SOFTROUND_INSTANTIATE_RUN_FOR(FUNCTION, double)
+
 // Device tags for the op kernel templates.
 struct OnCpu {
   template <typename T, typename... Args>

@@ -63,14 +63,6 @@ absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx, softround::Mode mode,
   return absl::OkStatus();
 }
 
-#define SOFTROUND_INSTANTIATE(T)                             \
-  template absl::Status RunSoftRoundOnCpu<T>(                \
-      OpKernelContext*, softround::Mode, const T*, const T*, \
-      const AlphaInput<T>&, T*, int64_t);
-SOFTROUND_INSTANTIATE(Eigen::half)
-SOFTROUND_INSTANTIATE(Eigen::bfloat16)
-SOFTROUND_INSTANTIATE(float)
-SOFTROUND_INSTANTIATE(double)
-#undef SOFTROUND_INSTANTIATE
+SOFTROUND_INSTANTIATE_RUN(RunSoftRoundOnCpu)
 
 }  // namespace tensorflow
