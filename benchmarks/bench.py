@@ -177,7 +177,8 @@ def plot(results, cases, sizes, path):
         for case in [c for d, c in cases if d == dtype]:
             if not (case.startswith("roofline") or case.startswith("tanh") or "fused" in case):
                 continue
-            style = "k-" if case.startswith("roofline") else ("--" if "bwd" in case else "-")
+            dashed = "bwd" in case
+            style = ("k" if case.startswith("roofline") else "") + ("--" if dashed else "-")
             times = [results[dtype, case, s] / s * 1e9 for s in sizes]
             ax.loglog(sizes, times, style, marker=".", label=case, linewidth=2 if "roofline" in case else 1)
         ax.set(title=dtype, xlabel="elements", ylabel="ns per element")
