@@ -204,3 +204,10 @@ def test_multi_worker_strategy_matches_a_single_device(single_device_losses):
         result = json.loads(stdout.strip().splitlines()[-1])
         assert result["replicas"] == 2
         np.testing.assert_allclose(result["loss"], single_device_losses["loop"], rtol=1e-4)
+
+
+def test_a_number_alpha_used_eagerly_first_is_still_a_constant_in_exports():
+    softround_ops.soft_round(tf.constant([0.3]), 7.5)  # fills the eager cache
+    f = tf.function(lambda x: softround_ops.soft_round(x, 7.5))
+    graph = f.get_concrete_function(tf.TensorSpec([None], tf.float32)).graph
+    assert not graph.captures, "the alpha must be a constant in the graph, not a captured tensor"

@@ -16,14 +16,16 @@ _MAX_CACHED_ALPHAS = 256
 
 
 def _python_alpha(mode, alpha, dtype):
-    """alpha checked for mode; in eager mode, a cached constant tensor of dtype."""
+    """alpha checked for mode; in eager mode, a cached constant tensor of dtype
+    (never while tracing: a graph keeps the number, not a captured tensor)."""
+    if not tf.executing_eagerly():
+        _modes.check_python_alpha("soft_round", mode, alpha)
+        return alpha
     key = (mode, alpha, dtype)
     cached = _alpha_constants.get(key)
     if cached is not None:
         return cached
     _modes.check_python_alpha("soft_round", mode, alpha)
-    if not tf.executing_eagerly():
-        return alpha
     if len(_alpha_constants) >= _MAX_CACHED_ALPHAS:
         _alpha_constants.clear()
     constant = _alpha_constants[key] = tf.constant(alpha, dtype)
