@@ -208,7 +208,7 @@ def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", default="10:24:2", help="log2 sizes as start:stop:step (inclusive)")
+    parser.add_argument("--sizes", default="10:24:2", help="log2 sizes: start:stop[:step] (inclusive) or one exponent")
     parser.add_argument("--eager-sizes", default="4:10:2", help="log2 sizes of the eager table")
     parser.add_argument("--reps", type=int, default=7, help="interleaved repetitions per case")
     parser.add_argument("--modes", default=",".join(ALPHAS), help="comma-separated modes")
@@ -227,8 +227,9 @@ def main():
         )
 
     def log2_range(text):
-        start, stop, step = (int(v) for v in text.split(":"))
-        return [2**e for e in range(start, stop + 1, step)]
+        """'start:stop:step', 'start:stop' or a single exponent."""
+        start, stop, step = ([int(v) for v in text.split(":")] + [None, 1])[:3]
+        return [2**e for e in range(start, (start if stop is None else stop) + 1, step)]
 
     sizes, eager_sizes = log2_range(args.sizes), log2_range(args.eager_sizes)
     modes, dtypes = args.modes.split(","), args.dtypes.split(",")

@@ -15,6 +15,10 @@ namespace {
 #define SOFTROUND_CPU_CLONES
 #endif
 
+// A loop in a lambda must be inlined into the clone that calls it, or it
+// would be compiled for the baseline architecture only.
+#define SOFTROUND_LAMBDA_INLINE __attribute__((always_inline))
+
 // Loads a stored value into the compute type and rounds it back once.
 template <typename S>
 struct Storage {
@@ -46,11 +50,13 @@ SOFTROUND_HD void ForwardLoop(const S* x, const S* alpha, S* y, int64_t n) {
       y[i] = IO::Store(SoftRound<M>(IO::Load(x[i]), params));
     }
   } else {
-    const Params params(IO::Load(alpha[0]));
+    Params(IO::Load(alpha[0]))
+        .VisitForm([&](const auto& form) SOFTROUND_LAMBDA_INLINE {
 #pragma omp simd
-    for (int64_t i = 0; i < n; ++i) {
-      y[i] = IO::Store(SoftRound<M>(IO::Load(x[i]), params));
-    }
+          for (int64_t i = 0; i < n; ++i) {
+            y[i] = IO::Store(SoftRound<M>(IO::Load(x[i]), form));
+          }
+        });
   }
 }
 
@@ -67,12 +73,14 @@ SOFTROUND_HD void BackwardLoop(const S* dy, const S* x, const S* alpha, S* dx,
                         SoftRoundSlope<M>(IO::Load(x[i]), params));
     }
   } else {
-    const Params params(IO::Load(alpha[0]));
+    Params(IO::Load(alpha[0]))
+        .VisitForm([&](const auto& form) SOFTROUND_LAMBDA_INLINE {
 #pragma omp simd
-    for (int64_t i = 0; i < n; ++i) {
-      dx[i] = IO::Store(IO::Load(dy[i]) *
-                        SoftRoundSlope<M>(IO::Load(x[i]), params));
-    }
+          for (int64_t i = 0; i < n; ++i) {
+            dx[i] = IO::Store(IO::Load(dy[i]) *
+                              SoftRoundSlope<M>(IO::Load(x[i]), form));
+          }
+        });
   }
 }
 

@@ -68,11 +68,6 @@ SOFTROUND_HD To BitCast(From from) {
   return to;
 }
 
-template <typename T>
-SOFTROUND_HD T Abs(T x) {
-  return x < T(0) ? -x : x;
-}
-
 // 1 / k!, a compile-time constant, so the series below carry no magic numbers.
 template <int K>
 struct InverseFactorial {
@@ -105,10 +100,10 @@ SOFTROUND_HD T AlternatingSeriesTail(T v2) {
   }
 }
 
-// exp(z) and exp(z) - 1 for z <= 0, both to a few ulp (expm1 also for tiny
-// z); exp is exactly 0 below kExpArgMin. Cody-Waite reduction z = k ln2 + r
-// with the rounding done by the 1.5 * 2^mantissa trick (no float-to-int
-// conversion), then 2^k built from its bits.
+// exp(z) and exp(z) - 1 for kExpArgMin <= z <= 0, both to a few ulp (expm1
+// also for tiny z). Cody-Waite reduction z = k ln2 + r with the rounding done
+// by the 1.5 * 2^mantissa trick (no float-to-int conversion), then 2^k built
+// from its bits.
 template <typename T>
 struct ExpResult {
   T exp;
@@ -116,7 +111,7 @@ struct ExpResult {
 };
 
 template <typename T>
-SOFTROUND_HD ExpResult<T> ExpOfNonPositive(T z) {
+SOFTROUND_HD ExpResult<T> ExpInRange(T z) {
   using Int = typename Traits<T>::Int;
   constexpr int kMant = Traits<T>::kMantissaBits;
   constexpr T kRoundMagic = T(1.5) * T(Int(1) << kMant);
@@ -124,8 +119,6 @@ SOFTROUND_HD ExpResult<T> ExpOfNonPositive(T z) {
   // ln2 split so that k * kLn2Hi is exact for every k that occurs.
   constexpr T kLn2Hi = T(0.693145751953125);
   constexpr T kLn2Lo = T(1.42860682030941723212e-6);
-  const bool underflow = z < T(Traits<T>::kExpArgMin);
-  z = underflow ? T(Traits<T>::kExpArgMin) : z;
   const T shifted = z * kLog2e + kRoundMagic;
   const T k = shifted - kRoundMagic;
   const T r = (z - k * kLn2Hi) - k * kLn2Lo;
@@ -133,10 +126,18 @@ SOFTROUND_HD ExpResult<T> ExpOfNonPositive(T z) {
   const T scale = BitCast<T>((k_int + Traits<T>::kExponentBias) << kMant);
   const T p = r * ExpSeriesTail<T, 1, Traits<T>::kExpDegree>(r);  // e^r - 1
   ExpResult<T> result;
-  result.exp = underflow ? T(0) : scale * p + scale;
+  result.exp = scale * p + scale;
   // scale (1 + p) - 1, arranged to be exact for k = 0 and tiny z.
-  result.expm1 = underflow ? T(-1) : scale * p + (scale - T(1));
+  result.expm1 = scale * p + (scale - T(1));
   return result;
+}
+
+// exp(z) for z <= 0, exactly 0 below kExpArgMin.
+template <typename T>
+SOFTROUND_HD T ExpOfNonPositive(T z) {
+  const bool underflow = z < T(Traits<T>::kExpArgMin);
+  const T e = ExpInRange(underflow ? T(Traits<T>::kExpArgMin) : z).exp;
+  return underflow ? T(0) : e;
 }
 
 // sin(v) for 0 <= v <= pi/2 by its Taylor series.
@@ -148,14 +149,17 @@ SOFTROUND_HD T SinToHalfPi(T v) {
 template <typename T>
 SOFTROUND_HD bool IsFinite(T x) {
   // False for NaN and +-inf; a comparison, so it vectorizes.
-  return Abs(x) <= std::numeric_limits<T>::max();
+  return std::fabs(x) <= std::numeric_limits<T>::max();
 }
 
 }  // namespace detail
 
 // Per-mode constants derived from alpha once per alpha value (once per call
 // for a scalar alpha), and c(u), c'(u) for u = |r| in [0, 1/2]. T is the
-// compute type, float or double.
+// compute type, float or double. A mode whose formula depends on the range
+// of alpha splits it into forms; VisitForm hands a loop over a scalar alpha
+// the one form that applies, so the loop carries no per-element select
+// between forms.
 template <Mode M, typename T>
 struct ModeParams;
 
@@ -163,69 +167,134 @@ struct ModeParams;
 // with g = e^{-alpha}, E = e^{-2 alpha u} and s = g / (E + g) in [0, 1/2],
 //   c(u)  = s (1 - E) / (1 - g),
 //   c'(u) = 2 alpha (1 + g) / (1 - g) * s (1 - s),
-// one exponential per element, no cancellation, no overflow. Once g is no
-// longer a normal number (alpha > -kExpArgMin), 1 - E and 1 - g are 1 to
-// working precision wherever c is not negligible, and s = q / (1 + q) with
-// q = e^{-alpha (1 - 2u)} instead.
+// one exponential and one division per element, no cancellation, no
+// overflow, in one of three forms by alpha.
+namespace tanh_form {
+
+// alpha below kTanhIdentityAlpha: y = x.
 template <typename T>
-struct ModeParams<Mode::kTanh, T> {
-  T alpha;
-  T exp_minus_alpha;  // g (0 for a large alpha)
-  T inv_one_minus_g;  // 1 / (1 - g)
-  T slope_scale;      // 2 alpha (1 + g) / (1 - g)
-  bool large;         // alpha > -kExpArgMin: the q form
-  bool identity;      // alpha below kTanhIdentityAlpha: y = x
+struct Identity {
+  static constexpr bool identity = true;
+  SOFTROUND_HD T Fraction(T u) const { return u; }
+  SOFTROUND_HD T Slope(T) const { return T(1); }
+};
 
-  SOFTROUND_HD explicit ModeParams(T a) {
-    identity = !(a >= T(kTanhIdentityAlpha));
-    // A safe alpha in the identity case keeps the unused values finite.
-    alpha = identity ? T(1) : a;
-    large = alpha > -T(detail::Traits<T>::kExpArgMin);
-    const detail::ExpResult<T> g = detail::ExpOfNonPositive(-alpha);
-    exp_minus_alpha = large ? T(0) : g.exp;
-    const T one_minus_g = large ? T(1) : -g.expm1;
-    inv_one_minus_g = T(1) / one_minus_g;
-    slope_scale = T(2) * alpha * (T(2) - one_minus_g) / one_minus_g;
-  }
+// g a normal number (alpha <= -kExpArgMin, so -2 alpha u is in exp's range):
+// s = 1 / (E h + 1) with h = 1 / g, so c = (1 - E) / (E (1 - g) h + (1 - g))
+// with 1 - E from expm1.
+template <typename T>
+struct Moderate {
+  static constexpr bool identity = false;
+  T minus_two_alpha;
+  T inv_g;              // h
+  T one_minus_g;        // 1 - g
+  T one_minus_g_inv_g;  // (1 - g) h
+  T slope_scale;        // 2 alpha (1 + g) / (1 - g)
 
-  // s and 1 - E of the comment above.
-  SOFTROUND_HD void Parts(T u, T* s, T* rise) const {
-    const T z = large ? -alpha * (T(1) - T(2) * u) : T(-2) * alpha * u;
-    const detail::ExpResult<T> e = detail::ExpOfNonPositive(z);
-    *s = large ? e.exp / (T(1) + e.exp)
-               : exp_minus_alpha / (e.exp + exp_minus_alpha);
-    *rise = large ? T(1) : -e.expm1;
+  SOFTROUND_HD explicit Moderate(T alpha) {
+    const detail::ExpResult<T> g = detail::ExpInRange(-alpha);
+    minus_two_alpha = T(-2) * alpha;
+    inv_g = T(1) / g.exp;
+    one_minus_g = -g.expm1;
+    one_minus_g_inv_g = one_minus_g / g.exp;
+    slope_scale = T(2) * alpha * (T(1) + g.exp) / one_minus_g;
   }
-  // Exactly 0 at u = 0 and exactly 1/2 at u = 1/2 (integers and
-  // half-integers stay fixed).
+  // Exactly 1/2 at u = 1/2, where E = g (half-integers stay fixed).
   SOFTROUND_HD T Fraction(T u) const {
-    T s, rise;
-    Parts(u, &s, &rise);
-    return u == T(0.5) ? T(0.5) : s * rise * inv_one_minus_g;
+    const detail::ExpResult<T> e = detail::ExpInRange(minus_two_alpha * u);
+    const T c = -e.expm1 / (e.exp * one_minus_g_inv_g + one_minus_g);
+    return u == T(0.5) ? T(0.5) : c;
   }
   SOFTROUND_HD T Slope(T u) const {
-    T s, rise;
-    Parts(u, &s, &rise);
+    const T e = detail::ExpInRange(minus_two_alpha * u).exp;
+    const T s = T(1) / (e * inv_g + T(1));
     return slope_scale * (s * (T(1) - s));
+  }
+};
+
+// g not a normal number: 1 - E and 1 - g are 1 to working precision
+// wherever c is not negligible, and s = q / (1 + q), q = e^{-alpha (1 - 2u)}.
+template <typename T>
+struct Sharp {
+  static constexpr bool identity = false;
+  T alpha;
+
+  SOFTROUND_HD explicit Sharp(T a) : alpha(a) {}
+  // q = 1 at u = 1/2: exactly 1/2 there.
+  SOFTROUND_HD T Fraction(T u) const {
+    const T q = detail::ExpOfNonPositive(-alpha * (T(1) - T(2) * u));
+    return q / (T(1) + q);
+  }
+  SOFTROUND_HD T Slope(T u) const {
+    const T q = detail::ExpOfNonPositive(-alpha * (T(1) - T(2) * u));
+    const T inv = T(1) / (T(1) + q);
+    return T(2) * alpha * (q * inv) * inv;
+  }
+};
+
+}  // namespace tanh_form
+
+template <typename T>
+struct ModeParams<Mode::kTanh, T> {
+  bool identity;
+  bool sharp;
+  tanh_form::Moderate<T> moderate_form;
+  tanh_form::Sharp<T> sharp_form;
+
+  // Unused forms get a safe alpha, so that every member stays finite.
+  SOFTROUND_HD explicit ModeParams(T a)
+      : identity(!(a >= T(kTanhIdentityAlpha))),
+        sharp(!identity && a > -T(detail::Traits<T>::kExpArgMin)),
+        moderate_form(identity || sharp ? T(1) : a),
+        sharp_form(identity ? T(1) : a) {}
+
+  template <typename Visitor>
+  SOFTROUND_HD void VisitForm(Visitor&& visit) const {
+    if (identity) {
+      visit(tanh_form::Identity<T>());
+    } else if (sharp) {
+      visit(sharp_form);
+    } else {
+      visit(moderate_form);
+    }
+  }
+  // Per-element alpha: the form chosen per element (identity is handled by
+  // SoftRound and SoftRoundSlope).
+  SOFTROUND_HD T Fraction(T u) const {
+    return sharp ? sharp_form.Fraction(u) : moderate_form.Fraction(u);
+  }
+  SOFTROUND_HD T Slope(T u) const {
+    return sharp ? sharp_form.Slope(u) : moderate_form.Slope(u);
+  }
+};
+
+// Modes with a single form visit themselves.
+template <typename Self>
+struct SingleForm {
+  template <typename Visitor>
+  SOFTROUND_HD void VisitForm(Visitor&& visit) const {
+    visit(static_cast<const Self&>(*this));
   }
 };
 
 // sigmoid: c(f) = sigmoid(alpha (f - 1/2)). On [0, 1/2], with
 // p = exp(-alpha (1/2 - u)): c(u) = p / (1 + p), c'(u) = alpha p / (1 + p)^2.
 template <typename T>
-struct ModeParams<Mode::kSigmoid, T> {
+struct ModeParams<Mode::kSigmoid, T>
+    : SingleForm<ModeParams<Mode::kSigmoid, T>> {
   T alpha;
   static constexpr bool identity = false;
 
   SOFTROUND_HD explicit ModeParams(T a) : alpha(a) {}
 
   SOFTROUND_HD T Fraction(T u) const {
-    const T p = detail::ExpOfNonPositive(-alpha * (T(0.5) - u)).exp;
+    const T p = detail::ExpOfNonPositive(-alpha * (T(0.5) - u));
     return p / (T(1) + p);
   }
   SOFTROUND_HD T Slope(T u) const {
-    const T p = detail::ExpOfNonPositive(-alpha * (T(0.5) - u)).exp;
-    return alpha * p / ((T(1) + p) * (T(1) + p));
+    const T p = detail::ExpOfNonPositive(-alpha * (T(0.5) - u));
+    const T inv = T(1) / (T(1) + p);
+    return alpha * (p * inv) * inv;
   }
 };
 
@@ -237,7 +306,7 @@ struct ModeParams<Mode::kSigmoid, T> {
 // the first form near the edge (no cancellation), the second near u = 1/2
 // (exactly 1/2 there, so half-integers stay fixed).
 template <typename T>
-struct ModeParams<Mode::kSine, T> {
+struct ModeParams<Mode::kSine, T> : SingleForm<ModeParams<Mode::kSine, T>> {
   T lower;               // 0.5 - w/2
   T half_pi_over_width;  // (pi / 2) / w
   static constexpr bool identity = false;
@@ -265,38 +334,36 @@ struct ModeParams<Mode::kSine, T> {
 
 // ste: round half to even forward, identity backward. alpha is ignored.
 template <typename T>
-struct ModeParams<Mode::kSte, T> {
+struct ModeParams<Mode::kSte, T> : SingleForm<ModeParams<Mode::kSte, T>> {
   static constexpr bool identity = false;
   SOFTROUND_HD explicit ModeParams(T) {}
 };
 
 // y = m + sign(r) c(|r|); +-inf and NaN pass through; identity returns x.
-template <Mode M, typename T>
-SOFTROUND_HD T SoftRound(T x, const ModeParams<M, T>& params) {
+// Form is a ModeParams or one of its forms.
+template <Mode M, typename T, typename Form>
+SOFTROUND_HD T SoftRound(T x, const Form& form) {
   const T m = std::rint(x);
   if constexpr (M == Mode::kSte) {
     return m;
   } else {
-    const bool finite = detail::IsFinite(x);
-    // Sanitized so that no NaN or inf reaches the series.
-    const T r = finite ? x - m : T(0);
-    const T c = params.Fraction(detail::Abs(r));
-    const T y = r < T(0) ? m - c : m + c;
-    return (finite && !params.identity) ? y : x;
+    // r is NaN at non-finite x, and that y is discarded.
+    const T r = x - m;
+    const T y = m + std::copysign(form.Fraction(std::fabs(r)), r);
+    return (detail::IsFinite(x) && !form.identity) ? y : x;
   }
 }
 
 // dy/dx: 0 at non-finite x; else 1 in the identity case and for ste (whose
 // gradient passes dy even at non-finite x), c'(|r|) otherwise.
-template <Mode M, typename T>
-SOFTROUND_HD T SoftRoundSlope(T x, const ModeParams<M, T>& params) {
+template <Mode M, typename T, typename Form>
+SOFTROUND_HD T SoftRoundSlope(T x, const Form& form) {
   if constexpr (M == Mode::kSte) {
     return T(1);
   } else {
-    const bool finite = detail::IsFinite(x);
-    const T r = finite ? x - std::rint(x) : T(0);
-    const T slope = params.identity ? T(1) : params.Slope(detail::Abs(r));
-    return finite ? slope : T(0);
+    const T r = x - std::rint(x);
+    const T slope = form.identity ? T(1) : form.Slope(std::fabs(r));
+    return detail::IsFinite(x) ? slope : T(0);
   }
 }
 
