@@ -208,9 +208,12 @@ def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", default="10:24:2", help="log2 sizes: start:stop[:step] (inclusive) or one exponent")
+    parser.add_argument("--sizes", default="10:24:2", help="log2 sizes: start:stop[:step] (inclusive) or one")
     parser.add_argument("--eager-sizes", default="4:10:2", help="log2 sizes of the eager table")
     parser.add_argument("--reps", type=int, default=7, help="interleaved repetitions per case")
+    parser.add_argument(
+        "--eager-reps", type=int, default=31, help="interleaved repetitions per eager case (cheap, noisy)"
+    )
     parser.add_argument("--modes", default=",".join(ALPHAS), help="comma-separated modes")
     parser.add_argument("--dtypes", default=",".join(DTYPES), help="comma-separated dtypes")
     parser.add_argument("--json", default="benchmarks/results.json", help="where to write the results")
@@ -218,9 +221,10 @@ def main():
     parser.add_argument("--quick", action="store_true", help="small sizes, 3 reps, tanh, float32")
     args = parser.parse_args()
     if args.quick:
-        args.sizes, args.eager_sizes, args.reps, args.modes, args.dtypes = (
+        args.sizes, args.eager_sizes, args.reps, args.eager_reps, args.modes, args.dtypes = (
             "10:14:4",
             "4:4:1",
+            3,
             3,
             "tanh",
             "float32",
@@ -242,7 +246,7 @@ def main():
     cases = build_cases(modes, dtypes)
     progress = tf.keras.utils.Progbar(len(cases) * len(sizes) * args.reps, unit_name="timing")
     results = measure_graphs(cases, sizes, args.reps, progress)
-    eager = measure_eager(modes, eager_sizes, args.reps)
+    eager = measure_eager(modes, eager_sizes, args.eager_reps)
     print_graph_table(results, cases, sizes)
     print_eager_table(eager, eager_sizes)
 

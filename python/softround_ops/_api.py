@@ -8,11 +8,15 @@ from softround_ops import _loader, _modes, _placement, reference
 from softround_ops._seed_helpers import seed_helpers
 
 _FLOAT_DTYPES = frozenset([tf.float16, tf.bfloat16, tf.float32, tf.float64])
+_FLOAT_DTYPE_ENUMS = frozenset(dtype.as_datatype_enum for dtype in _FLOAT_DTYPES)
 
-# Validated Python-number alphas, as eager constants: an eager call then does
-# no per-call Python work on values (a few hundred distinct values at most).
+# Validated Python-number alphas as eager constants, keyed by (mode, alpha,
+# dtype enum): an eager call then does no per-call Python work on values (a
+# few hundred distinct values at most). Keys avoid DType objects, whose hash
+# alone costs microseconds.
 _alpha_constants = {}
 _MAX_CACHED_ALPHAS = 256
+_PYTHON_NUMBER_TYPES = (float, int)
 
 
 def _python_alpha(mode, alpha, dtype):
@@ -21,7 +25,7 @@ def _python_alpha(mode, alpha, dtype):
     if not tf.executing_eagerly():
         _modes.check_python_alpha("soft_round", mode, alpha)
         return alpha
-    key = (mode, alpha, dtype)
+    key = (mode, alpha, dtype.as_datatype_enum)
     cached = _alpha_constants.get(key)
     if cached is not None:
         return cached
@@ -30,6 +34,29 @@ def _python_alpha(mode, alpha, dtype):
         _alpha_constants.clear()
     constant = _alpha_constants[key] = tf.constant(alpha, dtype)
     return constant
+
+
+def _eager_fast_path(x, alpha, mode, name):
+    """The custom op for an eager call whose arguments were all checked
+    before (a cached Python alpha, or a tensor alpha of x's dtype), else None.
+    Costs about as much as the op's own Python binding, so a small tensor
+    pays for no validation it does not need."""
+    ops = _loader.custom_ops()
+    if ops is None or not isinstance(x, tf.Tensor):
+        return None
+    dtype_enum = x.dtype.as_datatype_enum
+    if type(alpha) in _PYTHON_NUMBER_TYPES:
+        alpha = _alpha_constants.get((mode, alpha, dtype_enum))
+        if alpha is None:
+            return None
+    elif not (
+        isinstance(alpha, tf.Tensor)
+        and mode in _modes.ALPHA_RANGES
+        and alpha.dtype.as_datatype_enum == dtype_enum
+        and dtype_enum in _FLOAT_DTYPE_ENUMS
+    ):
+        return None
+    return ops.soft_round(x, alpha, mode=mode, name=name)
 
 
 def soft_round(x, alpha, mode="tanh", name=None):
@@ -58,6 +85,10 @@ def soft_round(x, alpha, mode="tanh", name=None):
       tf.errors.InvalidArgumentError: for a tensor alpha out of range or of a
         shape that does not broadcast to x's.
     """
+    if tf.executing_eagerly():
+        result = _eager_fast_path(x, alpha, mode, name)
+        if result is not None:
+            return result
     if mode not in _modes.ALPHA_RANGES:
         _modes.check_mode(mode)
     if not isinstance(x, tf.Tensor):
