@@ -4,7 +4,7 @@ import numbers
 
 import tensorflow as tf
 
-from softround_ops import _loader, _modes, _placement, reference
+from softround_ops import _eager, _loader, _modes, _placement, reference
 from softround_ops._seed_helpers import seed_helpers
 
 _FLOAT_DTYPES = frozenset([tf.float16, tf.bfloat16, tf.float32, tf.float64])
@@ -38,21 +38,21 @@ def _python_alpha(mode, alpha, dtype):
 
 def _eager_fast_path(x, alpha, mode, name):
     """The custom op for an eager call whose arguments were all checked
-    before (a cached Python alpha, or a tensor alpha of x's dtype), else None.
-    Costs about as much as the op's own Python binding, so a small tensor
-    pays for no validation it does not need."""
+    before (a cached number alpha, or a tensor alpha of x's dtype), else None.
+    Costs about as much as the op's own Python binding: a small tensor pays
+    for no validation it does not need."""
     ops = _loader.custom_ops()
-    if ops is None or not isinstance(x, tf.Tensor):
+    if ops is None or type(x) is not _eager.EagerTensor:
         return None
-    dtype_enum = x.dtype.as_datatype_enum
+    dtype_enum = _eager.dtype_enum(x)
     if type(alpha) in _PYTHON_NUMBER_TYPES:
         alpha = _alpha_constants.get((mode, alpha, dtype_enum))
         if alpha is None:
             return None
     elif not (
-        isinstance(alpha, tf.Tensor)
+        type(alpha) is _eager.EagerTensor
         and mode in _modes.ALPHA_RANGES
-        and alpha.dtype.as_datatype_enum == dtype_enum
+        and _eager.dtype_enum(alpha) == dtype_enum
         and dtype_enum in _FLOAT_DTYPE_ENUMS
     ):
         return None
@@ -85,7 +85,7 @@ def soft_round(x, alpha, mode="tanh", name=None):
       tf.errors.InvalidArgumentError: for a tensor alpha out of range or of a
         shape that does not broadcast to x's.
     """
-    if tf.executing_eagerly():
+    if _eager.executing_eagerly():
         result = _eager_fast_path(x, alpha, mode, name)
         if result is not None:
             return result
