@@ -120,3 +120,35 @@ def test_seed_sine_code_agrees_inside_the_band(backend):
 
     x = tf.constant(np.linspace(-3, 3, 600, endpoint=False) + 1e-4, tf.float64)
     np.testing.assert_allclose(soft_round(x, 0.3, mode="sine"), seed_approx_round_sin(x, 0.3), atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype_name", ["float16", "bfloat16"])
+@pytest.mark.parametrize("mode", softround_ops.MODES)
+@pytest.mark.parametrize("alpha_layout", ["scalar", "per-element"])
+def test_16_bit_types_are_float32_rounded_once(dtype_name, mode, alpha_layout):
+    """The kernels compute half and bfloat16 in float32 and round once: bit for bit
+    what the float32 op gives on the widened inputs, over several chunks and a tail."""
+    tf_dtype = DTYPES[dtype_name][0]
+    rng = np.random.default_rng(3)
+    n = 3 * 1024 + 77
+    x = tf.cast(tf.constant(rng.uniform(-40, 40, n), tf.float32), tf_dtype)
+    dy = tf.cast(tf.constant(rng.uniform(-2, 2, n), tf.float32), tf_dtype)
+    low, high = {"tanh": (0.5, 20.0), "sigmoid": (1.0, 20.0), "sine": (0.1, 1.0), "ste": (0.0, 1.0)}[mode]
+    alpha = MODE_ALPHAS[mode][1 if mode != "ste" else 0]
+    if alpha_layout == "per-element":
+        alpha = tf.cast(tf.constant(rng.uniform(low, high, n), tf.float32), tf_dtype)
+
+    def forward_and_gradient(x, dy, alpha):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = softround_ops.soft_round(x, alpha, mode=mode)
+        return y, tape.gradient(y, x, output_gradients=dy)
+
+    y, dx = forward_and_gradient(x, dy, alpha)
+    wide = tf.cast(alpha, tf.float32) if alpha_layout == "per-element" else alpha
+    y32, dx32 = forward_and_gradient(tf.cast(x, tf.float32), tf.cast(dy, tf.float32), wide)
+    assert y.dtype == tf_dtype and dx.dtype == tf_dtype
+    for got, want in [(y, y32), (dx, dx32)]:
+        np.testing.assert_array_equal(
+            tf.bitcast(got, tf.uint16).numpy(), tf.bitcast(tf.cast(want, tf_dtype), tf.uint16).numpy()
+        )

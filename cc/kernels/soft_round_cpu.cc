@@ -1,116 +1,89 @@
-// The CPU loops: one always-inlined template per (mode, alpha layout),
-// instantiated inside entry points that GCC clones per x86-64 level so one
-// distributable binary runs AVX-512, AVX2 or SSE4 code where the CPU has it.
+// The CPU loops: one always-inlined template per (mode, alpha layout) for
+// float and double, instantiated inside entry points cloned per x86-64 level
+// (cpu_clones.h). Half and bfloat16 run the float loops on L1-resident chunks
+// widened to float, and are rounded back once.
 #include "cc/kernels/soft_round_cpu.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "cc/kernels/cpu_clones.h"
+#include "cc/kernels/float16_arrays.h"
 
 namespace softround {
 namespace cpu {
 namespace {
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define SOFTROUND_CPU_CLONES                                       \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", \
-                               "arch=x86-64-v2", "default")))
-#else
-#define SOFTROUND_CPU_CLONES
-#endif
-
 // A loop in a lambda must be inlined into the clone that calls it, or it
 // would be compiled for the baseline architecture only.
 #define SOFTROUND_LAMBDA_INLINE __attribute__((always_inline))
 
-// Loads a stored value into the compute type and rounds it back once.
-template <typename S>
-struct Storage {
-  using Compute = S;
-  SOFTROUND_HD static S Load(S v) { return v; }
-  SOFTROUND_HD static S Store(S v) { return v; }
-};
-template <>
-struct Storage<Float16Bits> {
-  using Compute = float;
-  SOFTROUND_HD static float Load(Float16Bits v) { return Float16ToFloat(v); }
-  SOFTROUND_HD static Float16Bits Store(float v) { return FloatToFloat16(v); }
-};
-template <>
-struct Storage<BFloat16Bits> {
-  using Compute = float;
-  SOFTROUND_HD static float Load(BFloat16Bits v) { return BFloat16ToFloat(v); }
-  SOFTROUND_HD static BFloat16Bits Store(float v) { return FloatToBFloat16(v); }
-};
-
-template <Mode M, typename S, bool kAlphaPerElement>
-SOFTROUND_HD void ForwardLoop(const S* x, const S* alpha, S* y, int64_t n) {
-  using IO = Storage<S>;
-  using Params = ModeParams<M, typename IO::Compute>;
+template <Mode M, typename T, bool kAlphaPerElement>
+SOFTROUND_HD void ForwardLoop(const T* x, const T* alpha, T* y, int64_t n) {
+  using Params = ModeParams<M, T>;
   if constexpr (kAlphaPerElement) {
 #pragma omp simd
     for (int64_t i = 0; i < n; ++i) {
-      const Params params(IO::Load(alpha[i]));
-      y[i] = IO::Store(SoftRound<M>(IO::Load(x[i]), params));
+      y[i] = SoftRound<M>(x[i], Params(alpha[i]));
     }
   } else {
-    Params(IO::Load(alpha[0]))
-        .VisitForm([&](const auto& form) SOFTROUND_LAMBDA_INLINE {
+    Params(alpha[0]).VisitForm([&](const auto& form) SOFTROUND_LAMBDA_INLINE {
 #pragma omp simd
-          for (int64_t i = 0; i < n; ++i) {
-            y[i] = IO::Store(SoftRound<M>(IO::Load(x[i]), form));
-          }
-        });
+      for (int64_t i = 0; i < n; ++i) {
+        y[i] = SoftRound<M>(x[i], form);
+      }
+    });
   }
 }
 
-template <Mode M, typename S, bool kAlphaPerElement>
-SOFTROUND_HD void BackwardLoop(const S* dy, const S* x, const S* alpha, S* dx,
+template <Mode M, typename T, bool kAlphaPerElement>
+SOFTROUND_HD void BackwardLoop(const T* dy, const T* x, const T* alpha, T* dx,
                                int64_t n) {
-  using IO = Storage<S>;
-  using Params = ModeParams<M, typename IO::Compute>;
+  using Params = ModeParams<M, T>;
   if constexpr (kAlphaPerElement) {
 #pragma omp simd
     for (int64_t i = 0; i < n; ++i) {
-      const Params params(IO::Load(alpha[i]));
-      dx[i] = IO::Store(IO::Load(dy[i]) *
-                        SoftRoundSlope<M>(IO::Load(x[i]), params));
+      dx[i] = dy[i] * SoftRoundSlope<M>(x[i], Params(alpha[i]));
     }
   } else {
-    Params(IO::Load(alpha[0]))
-        .VisitForm([&](const auto& form) SOFTROUND_LAMBDA_INLINE {
+    Params(alpha[0]).VisitForm([&](const auto& form) SOFTROUND_LAMBDA_INLINE {
 #pragma omp simd
-          for (int64_t i = 0; i < n; ++i) {
-            dx[i] = IO::Store(IO::Load(dy[i]) *
-                              SoftRoundSlope<M>(IO::Load(x[i]), form));
-          }
-        });
+      for (int64_t i = 0; i < n; ++i) {
+        dx[i] = dy[i] * SoftRoundSlope<M>(x[i], form);
+      }
+    });
   }
 }
 
-template <Mode M, typename S>
-SOFTROUND_HD void Forward(const S* x, const S* alpha, bool per_element, S* y,
+template <Mode M, typename T>
+SOFTROUND_HD void Forward(const T* x, const T* alpha, bool per_element, T* y,
                           int64_t n) {
   if (per_element) {
-    ForwardLoop<M, S, true>(x, alpha, y, n);
+    ForwardLoop<M, T, true>(x, alpha, y, n);
   } else {
-    ForwardLoop<M, S, false>(x, alpha, y, n);
+    ForwardLoop<M, T, false>(x, alpha, y, n);
   }
 }
 
-template <Mode M, typename S>
-SOFTROUND_HD void Backward(const S* dy, const S* x, const S* alpha,
-                           bool per_element, S* dx, int64_t n) {
+template <Mode M, typename T>
+SOFTROUND_HD void Backward(const T* dy, const T* x, const T* alpha,
+                           bool per_element, T* dx, int64_t n) {
   if (per_element) {
-    BackwardLoop<M, S, true>(dy, x, alpha, dx, n);
+    BackwardLoop<M, T, true>(dy, x, alpha, dx, n);
   } else {
-    BackwardLoop<M, S, false>(dy, x, alpha, dx, n);
+    BackwardLoop<M, T, false>(dy, x, alpha, dx, n);
   }
 }
 
 // ste's gradient is dy itself: a copy, unless it is computed in place.
 template <typename S>
 void PassGradient(const S* dy, S* dx, int64_t n) {
-  if (dx != dy) {
-    for (int64_t i = 0; i < n; ++i) dx[i] = dy[i];
-  }
+  if (dx != dy) std::memmove(dx, dy, sizeof(S) * n);
 }
+
+// Elements per chunk of a 16-bit tensor: its float copies (x, and dy or a
+// per-element alpha) stay in L1.
+constexpr int64_t kChunk = 1024;
 
 }  // namespace
 
@@ -146,9 +119,43 @@ void PassGradient(const S* dy, S* dx, int64_t n) {
 
 SOFTROUND_DEFINE_CPU_LOOPS(float)
 SOFTROUND_DEFINE_CPU_LOOPS(double)
-SOFTROUND_DEFINE_CPU_LOOPS(Float16Bits)
-SOFTROUND_DEFINE_CPU_LOOPS(BFloat16Bits)
 #undef SOFTROUND_DEFINE_CPU_LOOPS
+
+// 16-bit types: chunk by chunk, widen, run the float loop in place, narrow.
+// Every value is computed in float and rounded once, as on the GPU.
+#define SOFTROUND_DEFINE_CHUNKED_CPU_LOOPS(S)                                \
+  void SoftRoundForward(Mode mode, const S* x, const S* alpha,               \
+                        bool per_element, S* y, int64_t n) {                 \
+    float x_chunk[kChunk], alpha_chunk[kChunk];                              \
+    if (!per_element) Widen(alpha, alpha_chunk, 1);                          \
+    for (int64_t start = 0; start < n; start += kChunk) {                    \
+      const int64_t length = std::min(kChunk, n - start);                    \
+      Widen(x + start, x_chunk, length);                                     \
+      if (per_element) Widen(alpha + start, alpha_chunk, length);            \
+      SoftRoundForward(mode, x_chunk, alpha_chunk, per_element, x_chunk,     \
+                       length);                                              \
+      Narrow(x_chunk, y + start, length);                                    \
+    }                                                                        \
+  }                                                                          \
+  void SoftRoundBackward(Mode mode, const S* dy, const S* x, const S* alpha, \
+                         bool per_element, S* dx, int64_t n) {               \
+    if (mode == Mode::kSte) return PassGradient(dy, dx, n);                  \
+    float dy_chunk[kChunk], x_chunk[kChunk], alpha_chunk[kChunk];            \
+    if (!per_element) Widen(alpha, alpha_chunk, 1);                          \
+    for (int64_t start = 0; start < n; start += kChunk) {                    \
+      const int64_t length = std::min(kChunk, n - start);                    \
+      Widen(dy + start, dy_chunk, length);                                   \
+      Widen(x + start, x_chunk, length);                                     \
+      if (per_element) Widen(alpha + start, alpha_chunk, length);            \
+      SoftRoundBackward(mode, dy_chunk, x_chunk, alpha_chunk, per_element,   \
+                        x_chunk, length);                                    \
+      Narrow(x_chunk, dx + start, length);                                   \
+    }                                                                        \
+  }
+
+SOFTROUND_DEFINE_CHUNKED_CPU_LOOPS(Float16Bits)
+SOFTROUND_DEFINE_CHUNKED_CPU_LOOPS(BFloat16Bits)
+#undef SOFTROUND_DEFINE_CHUNKED_CPU_LOOPS
 
 }  // namespace cpu
 }  // namespace softround
