@@ -11,6 +11,13 @@ tf.function on the same input; repetitions are interleaved across cases in a
 shuffled order and reported as medians; ratios are to the roofline of the same
 dtype, size and pass in the same run. Small tensors are also timed eagerly
 (tf.function costs far more than the work there).
+
+Large outputs often come from fresh pages of the operating system, and their
+page faults can cost more than the arithmetic. Minor page faults are counted
+per call; a ratio marked * compares a case and a roofline that did not pay the
+same faults (the allocator happened to reuse memory for one of them).
+--allocator bfc runs TensorFlow's BFC allocator on the CPU, which reuses
+memory, so no case pays faults and the roofline is memory bandwidth alone.
 """
 
 import argparse
@@ -18,9 +25,24 @@ import json
 import os
 import platform
 import random
+import resource
 import statistics
 import time
 
+ALLOCATORS = ("default", "bfc")
+
+
+def _allocator_option(parser):
+    parser.add_argument(
+        "--allocator", choices=ALLOCATORS, default="default", help="TensorFlow's CPU allocator (see above)"
+    )
+
+
+# The allocator must be chosen before TensorFlow starts.
+_pre_parser = argparse.ArgumentParser(add_help=False)
+_allocator_option(_pre_parser)
+if _pre_parser.parse_known_args()[0].allocator == "bfc":
+    os.environ["TF_CPU_ALLOCATOR_USE_BFC"] = "true"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
@@ -82,17 +104,23 @@ def inputs(size, dtype, rng):
     return x, dy
 
 
+def minor_faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def time_call(fn, args, calls):
+    """(seconds, minor page faults) per call."""
+    faults = minor_faults()
     start = time.perf_counter()
     for _ in range(calls):
         fn(*args)
-    return (time.perf_counter() - start) / calls
+    return (time.perf_counter() - start) / calls, (minor_faults() - faults) / calls
 
 
 def measure_graphs(cases, sizes, reps, progress):
-    """{(dtype, case, size): median seconds per call}."""
+    """{(dtype, case, size): median seconds per call}, and the same of page faults."""
     rng = np.random.default_rng(0)
-    results = {}
+    results, faults = {}, {}
     for size in sizes:
         data = {dtype: inputs(size, dtype, rng) for dtype in {d for d, _ in cases}}
         calls = int(np.clip(2**18 // size, 1, 50))
@@ -106,8 +134,9 @@ def measure_graphs(cases, sizes, reps, progress):
                 samples[key].append(time_call(cases[key], data[key[0]], calls))
                 progress.add(1)
         for key, values in samples.items():
-            results[key + (size,)] = statistics.median(values)
-    return results
+            results[key + (size,)] = statistics.median(seconds for seconds, _ in values)
+            faults[key + (size,)] = statistics.median(count for _, count in values)
+    return results, faults
 
 
 def measure_eager(modes, sizes, reps):
@@ -124,7 +153,7 @@ def measure_eager(modes, sizes, reps):
         for _ in range(reps):
             random.shuffle(order)
             for name in order:
-                samples[name].append(time_call(cases[name], (), 200))
+                samples[name].append(time_call(cases[name], (), 200)[0])
         for name, values in samples.items():
             results[name, size] = statistics.median(values)
     return results
@@ -134,7 +163,12 @@ def roofline_of(case):
     return "roofline fwd+bwd" if case.endswith("fwd+bwd") else "roofline fwd"
 
 
-def print_graph_table(results, cases, sizes):
+def same_faults(faults, key, roofline_key):
+    a, b = faults[key], faults[roofline_key]
+    return abs(a - b) <= 0.1 * max(a, b) + 1
+
+
+def print_graph_table(results, faults, cases, sizes):
     print("\nRatio to the roofline of the same dtype and pass (lower is better; roofline rows: ns/element)")
     header = f"{'dtype':9s} {'case':24s}" + "".join(f"{'2^' + str(int(np.log2(s))):>8s}" for s in sizes)
     print(header)
@@ -144,10 +178,13 @@ def print_graph_table(results, cases, sizes):
         for size in sizes:
             seconds = results[dtype, case, size]
             if case.startswith("roofline"):
-                cells.append(f"{seconds / size * 1e9:8.3f}")
+                cells.append(f"{seconds / size * 1e9:8.3f} ")
             else:
-                cells.append(f"{seconds / results[dtype, roofline_of(case), size]:8.2f}")
+                roofline = (dtype, roofline_of(case), size)
+                mark = " " if same_faults(faults, (dtype, case, size), roofline) else "*"
+                cells.append(f"{seconds / results[roofline]:8.2f}{mark}")
         print(f"{dtype:9s} {case:24s}" + "".join(cells))
+    print("* this case and its roofline paid different page faults per call (see --help)")
 
 
 def print_eager_table(results, sizes):
@@ -219,6 +256,7 @@ def main():
     parser.add_argument("--json", default="benchmarks/results.json", help="where to write the results")
     parser.add_argument("--plot", default="benchmarks/results.png", help="where to write the plot")
     parser.add_argument("--quick", action="store_true", help="small sizes, 3 reps, tanh, float32")
+    _allocator_option(parser)
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.eager_sizes, args.reps, args.eager_reps, args.modes, args.dtypes = (
@@ -240,14 +278,14 @@ def main():
     info = machine()
     print(
         f"{info['cpu']}, {info['cores']} cores, TensorFlow {info['tensorflow']}, "
-        f"custom ops: {info['custom_ops']}"
+        f"custom ops: {info['custom_ops']}, allocator: {args.allocator}"
     )
 
     cases = build_cases(modes, dtypes)
     progress = tf.keras.utils.Progbar(len(cases) * len(sizes) * args.reps, unit_name="timing")
-    results = measure_graphs(cases, sizes, args.reps, progress)
+    results, faults = measure_graphs(cases, sizes, args.reps, progress)
     eager = measure_eager(modes, eager_sizes, args.eager_reps)
-    print_graph_table(results, cases, sizes)
+    print_graph_table(results, faults, cases, sizes)
     print_eager_table(eager, eager_sizes)
 
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
@@ -256,8 +294,10 @@ def main():
             {
                 "machine": info,
                 "reps": args.reps,
+                "allocator": args.allocator,
                 "graph_seconds": [
-                    {"dtype": d, "case": c, "size": s, "seconds": t} for (d, c, s), t in results.items()
+                    {"dtype": d, "case": c, "size": s, "seconds": t, "page_faults": faults[d, c, s]}
+                    for (d, c, s), t in results.items()
                 ],
                 "eager_seconds": [{"case": c, "size": s, "seconds": t} for (c, s), t in eager.items()],
             },

@@ -25,3 +25,5 @@ def test_quick_benchmark_writes_its_table_and_json(tmp_path):
     cases = {row["case"] for row in data["graph_seconds"]}
     assert {"roofline fwd", "tanh fused fwd", "tanh xla fwd+bwd", "tanh graph fwd"} <= cases
     assert all(row["seconds"] > 0 for row in data["graph_seconds"] + data["eager_seconds"])
+    assert all(row["page_faults"] >= 0 for row in data["graph_seconds"])
+    assert data["allocator"] == "default"
