@@ -14,8 +14,9 @@ dtype, size and pass in the same run. Small tensors are also timed eagerly
 
 Large outputs often come from fresh pages of the operating system, and their
 page faults can cost more than the arithmetic. Minor page faults are counted
-per call; a ratio marked * compares a case and a roofline that did not pay the
-same faults (the allocator happened to reuse memory for one of them).
+per call; a ratio marked + or - belongs to a case that paid more or fewer
+faults than its roofline (a graph allocates intermediates; or the allocator
+happened to reuse memory for one of the two, which flatters it).
 --allocator bfc runs TensorFlow's BFC allocator on the CPU, which reuses
 memory, so no case pays faults and the roofline is memory bandwidth alone.
 """
@@ -163,9 +164,12 @@ def roofline_of(case):
     return "roofline fwd+bwd" if case.endswith("fwd+bwd") else "roofline fwd"
 
 
-def same_faults(faults, key, roofline_key):
-    a, b = faults[key], faults[roofline_key]
-    return abs(a - b) <= 0.1 * max(a, b) + 1
+def fault_mark(faults, key, roofline_key):
+    """'+' or '-' where the case paid clearly more or fewer page faults than its roofline."""
+    case, roofline = faults[key], faults[roofline_key]
+    if abs(case - roofline) <= 0.1 * max(case, roofline) + 1:
+        return " "
+    return "+" if case > roofline else "-"
 
 
 def print_graph_table(results, faults, cases, sizes):
@@ -181,10 +185,10 @@ def print_graph_table(results, faults, cases, sizes):
                 cells.append(f"{seconds / size * 1e9:8.3f} ")
             else:
                 roofline = (dtype, roofline_of(case), size)
-                mark = " " if same_faults(faults, (dtype, case, size), roofline) else "*"
+                mark = fault_mark(faults, (dtype, case, size), roofline)
                 cells.append(f"{seconds / results[roofline]:8.2f}{mark}")
         print(f"{dtype:9s} {case:24s}" + "".join(cells))
-    print("* this case and its roofline paid different page faults per call (see --help)")
+    print("+/-: this case paid more/fewer page faults per call than its roofline (see --help)")
 
 
 def print_eager_table(results, sizes):

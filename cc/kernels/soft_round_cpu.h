@@ -1,8 +1,10 @@
 // Vectorized CPU loops of SoftRound and SoftRoundGrad over flat arrays.
 //
-// No TensorFlow include: soft_round_cpu.cc is compiled with its own flags
-// (no FP contraction, no trapping math) and one clone per x86-64 level,
-// chosen at load time. The op kernels call these on shards of a tensor.
+// No TensorFlow include: soft_round_cpu.cc and float16_arrays.cc are compiled
+// with their own flags (FP contraction, no trapping math) and clone their
+// entry points per x86-64 level, chosen at load time. Half and bfloat16 are
+// computed in float and rounded once. The op kernels call these on shards of
+// a tensor.
 #ifndef SOFTROUND_KERNELS_SOFT_ROUND_CPU_H_
 #define SOFTROUND_KERNELS_SOFT_ROUND_CPU_H_
 
