@@ -22,7 +22,8 @@ template <Mode M, typename T, bool kAlphaPerElement>
 SOFTROUND_HD void ForwardLoop(const T* x, const T* alpha, T* y, int64_t n) {
   using Params = ModeParams<M, T>;
   if constexpr (kAlphaPerElement) {
-#pragma omp simd
+    // No omp simd here: it would keep the per-lane Params (nested forms) in
+    // memory and fail to vectorize; the auto-vectorizer scalarizes them.
     for (int64_t i = 0; i < n; ++i) {
       y[i] = SoftRound<M>(x[i], Params(alpha[i]));
     }
@@ -41,7 +42,7 @@ SOFTROUND_HD void BackwardLoop(const T* dy, const T* x, const T* alpha, T* dx,
                                int64_t n) {
   using Params = ModeParams<M, T>;
   if constexpr (kAlphaPerElement) {
-#pragma omp simd
+    // Auto-vectorized, as in ForwardLoop.
     for (int64_t i = 0; i < n; ++i) {
       dx[i] = dy[i] * SoftRoundSlope<M>(x[i], Params(alpha[i]));
     }

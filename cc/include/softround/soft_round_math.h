@@ -191,14 +191,17 @@ struct Moderate {
   T one_minus_g_inv_g;  // (1 - g) h
   T slope_scale;        // 2 alpha (1 + g) / (1 - g)
 
-  SOFTROUND_HD explicit Moderate(T alpha) {
-    const detail::ExpResult<T> g = detail::ExpInRange(-alpha);
-    minus_two_alpha = T(-2) * alpha;
-    inv_g = T(1) / g.exp;
-    one_minus_g = -g.expm1;
-    one_minus_g_inv_g = one_minus_g / g.exp;
-    slope_scale = T(2) * alpha * (T(1) + g.exp) / one_minus_g;
-  }
+  SOFTROUND_HD explicit Moderate(T alpha)
+      : Moderate(alpha, detail::ExpInRange(-alpha)) {}
+  // Members initialized in the list only: a per-element loop then keeps
+  // them in registers (GCC's omp simd does not scalarize stores through
+  // this in a constructor body).
+  SOFTROUND_HD Moderate(T alpha, detail::ExpResult<T> g)
+      : minus_two_alpha(T(-2) * alpha),
+        inv_g(T(1) / g.exp),
+        one_minus_g(-g.expm1),
+        one_minus_g_inv_g(-g.expm1 / g.exp),
+        slope_scale(T(2) * alpha * (T(1) + g.exp) / -g.expm1) {}
   // Exactly 1/2 at u = 1/2, where E = g (half-integers stay fixed).
   SOFTROUND_HD T Fraction(T u) const {
     const detail::ExpResult<T> e = detail::ExpInRange(minus_two_alpha * u);
@@ -244,8 +247,8 @@ struct ModeParams<Mode::kTanh, T> {
   // Unused forms get a safe alpha, so that every member stays finite.
   SOFTROUND_HD explicit ModeParams(T a)
       : identity(!(a >= T(kTanhIdentityAlpha))),
-        sharp(!identity && a > -T(detail::Traits<T>::kExpArgMin)),
-        moderate_form(identity || sharp ? T(1) : a),
+        sharp(!identity & (a > -T(detail::Traits<T>::kExpArgMin))),
+        moderate_form((identity | sharp) ? T(1) : a),
         sharp_form(identity ? T(1) : a) {}
 
   template <typename Visitor>
