@@ -85,3 +85,16 @@ def test_library_built_for_another_tensorflow_is_refused_with_both_versions(monk
 
 def test_the_package_records_the_tensorflow_it_was_built_for():
     assert _build_info.TENSORFLOW_VERSION == tf.__version__
+
+
+def test_import_leaves_tensorflow_unconfigured():
+    """Device and distribution setup must stay possible after `import softround_ops`."""
+    result = run_python(
+        "import tensorflow as tf\n"
+        "import softround_ops\n"
+        "cpu = tf.config.list_physical_devices('CPU')[0]\n"
+        "tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)\n"
+        "print(len(tf.config.list_logical_devices('CPU')))\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "2"

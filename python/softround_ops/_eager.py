@@ -3,19 +3,21 @@ TensorFlow's generated op bindings answer them.
 
 tf.executing_eagerly() and Tensor.dtype cost about a microsecond each, as
 much as a small tensor's whole negate; the generated bindings read the
-context's thread-local flag and the tensor's type enum instead. Where a
-TensorFlow lacks those internals, the public calls are used.
+context's thread-local flag and the tensor's type enum instead. Nothing here
+runs TensorFlow at import: a distribution strategy such as
+MultiWorkerMirroredStrategy must still be creatable after `import
+softround_ops`. Where a TensorFlow lacks these internals, the fast path is
+off (no tensor is an EagerTensor) and the public calls are used.
 """
 
 import tensorflow as tf
 
-EagerTensor = type(tf.constant(0.0))
-
 try:
     from tensorflow.python.eager import context as _context
+    from tensorflow.python.framework.ops import EagerTensor
 
-    _context.context()._thread_local_data.is_eager  # noqa: B018  (probe)
-    tf.constant(0.0)._datatype_enum()
+    if not hasattr(EagerTensor, "_datatype_enum"):
+        raise ImportError("EagerTensor._datatype_enum is gone")
 
     def executing_eagerly():
         return _context.context()._thread_local_data.is_eager
@@ -24,7 +26,11 @@ try:
         """The DataType enum of an EagerTensor."""
         return tensor._datatype_enum()
 
-except (ImportError, AttributeError):  # pragma: no cover - another TensorFlow
+except ImportError:  # pragma: no cover - another TensorFlow
+
+    class EagerTensor:
+        """Matches no tensor: the fast path stays off."""
+
     executing_eagerly = tf.executing_eagerly
 
     def dtype_enum(tensor):
