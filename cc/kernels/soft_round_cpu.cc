@@ -122,36 +122,51 @@ SOFTROUND_DEFINE_CPU_LOOPS(float)
 SOFTROUND_DEFINE_CPU_LOOPS(double)
 #undef SOFTROUND_DEFINE_CPU_LOOPS
 
+namespace {
+
 // 16-bit types: chunk by chunk, widen, run the float loop in place, narrow.
 // Every value is computed in float and rounded once, as on the GPU.
+template <typename S>
+void ChunkedForward(Mode mode, const S* x, const S* alpha, bool per_element,
+                    S* y, int64_t n) {
+  float x_chunk[kChunk], alpha_chunk[kChunk];
+  if (!per_element) Widen(alpha, alpha_chunk, 1);
+  for (int64_t start = 0; start < n; start += kChunk) {
+    const int64_t length = std::min(kChunk, n - start);
+    Widen(x + start, x_chunk, length);
+    if (per_element) Widen(alpha + start, alpha_chunk, length);
+    SoftRoundForward(mode, x_chunk, alpha_chunk, per_element, x_chunk, length);
+    Narrow(x_chunk, y + start, length);
+  }
+}
+
+template <typename S>
+void ChunkedBackward(Mode mode, const S* dy, const S* x, const S* alpha,
+                     bool per_element, S* dx, int64_t n) {
+  if (mode == Mode::kSte) return PassGradient(dy, dx, n);
+  float dy_chunk[kChunk], x_chunk[kChunk], alpha_chunk[kChunk];
+  if (!per_element) Widen(alpha, alpha_chunk, 1);
+  for (int64_t start = 0; start < n; start += kChunk) {
+    const int64_t length = std::min(kChunk, n - start);
+    Widen(dy + start, dy_chunk, length);
+    Widen(x + start, x_chunk, length);
+    if (per_element) Widen(alpha + start, alpha_chunk, length);
+    SoftRoundBackward(mode, dy_chunk, x_chunk, alpha_chunk, per_element,
+                      x_chunk, length);
+    Narrow(x_chunk, dx + start, length);
+  }
+}
+
+}  // namespace
+
 #define SOFTROUND_DEFINE_CHUNKED_CPU_LOOPS(S)                                \
   void SoftRoundForward(Mode mode, const S* x, const S* alpha,               \
                         bool per_element, S* y, int64_t n) {                 \
-    float x_chunk[kChunk], alpha_chunk[kChunk];                              \
-    if (!per_element) Widen(alpha, alpha_chunk, 1);                          \
-    for (int64_t start = 0; start < n; start += kChunk) {                    \
-      const int64_t length = std::min(kChunk, n - start);                    \
-      Widen(x + start, x_chunk, length);                                     \
-      if (per_element) Widen(alpha + start, alpha_chunk, length);            \
-      SoftRoundForward(mode, x_chunk, alpha_chunk, per_element, x_chunk,     \
-                       length);                                              \
-      Narrow(x_chunk, y + start, length);                                    \
-    }                                                                        \
+    ChunkedForward(mode, x, alpha, per_element, y, n);                       \
   }                                                                          \
   void SoftRoundBackward(Mode mode, const S* dy, const S* x, const S* alpha, \
                          bool per_element, S* dx, int64_t n) {               \
-    if (mode == Mode::kSte) return PassGradient(dy, dx, n);                  \
-    float dy_chunk[kChunk], x_chunk[kChunk], alpha_chunk[kChunk];            \
-    if (!per_element) Widen(alpha, alpha_chunk, 1);                          \
-    for (int64_t start = 0; start < n; start += kChunk) {                    \
-      const int64_t length = std::min(kChunk, n - start);                    \
-      Widen(dy + start, dy_chunk, length);                                   \
-      Widen(x + start, x_chunk, length);                                     \
-      if (per_element) Widen(alpha + start, alpha_chunk, length);            \
-      SoftRoundBackward(mode, dy_chunk, x_chunk, alpha_chunk, per_element,   \
-                        x_chunk, length);                                    \
-      Narrow(x_chunk, dx + start, length);                                   \
-    }                                                                        \
+    ChunkedBackward(mode, dy, x, alpha, per_element, dx, n);                 \
   }
 
 SOFTROUND_DEFINE_CHUNKED_CPU_LOOPS(Float16Bits)
