@@ -18,6 +18,13 @@ struct AlphaInput {
   const T* data = nullptr;
   int64_t period = 1;
   Tensor storage;  // holds data when alpha had to be expanded
+  // How the gradient folds back to alpha's own shape: alpha's dimensions
+  // padded to x's rank, alpha's element count, and whether data was
+  // expanded to x's full size (alpha not a trailing block of x).
+  std::vector<int64_t> dims;
+  std::vector<int64_t> x_dims;
+  int64_t elements = 1;
+  bool expanded = false;
 };
 
 namespace alpha_input_internal {
@@ -50,30 +57,33 @@ inline bool IsTrailingBlock(const TensorShape& x,
   return true;
 }
 
-// out[i] = alpha at the position of x's flat index i (numpy broadcasting).
-template <typename T>
-void BroadcastToX(const T* alpha, const std::vector<int64_t>& dims,
-                  const TensorShape& x, T* out) {
-  const int rank = x.dims();
+}  // namespace alpha_input_internal
+
+// visit(i, offset) for every flat index i of x, with offset the flat index
+// of the alpha element that i reads (numpy broadcasting; 64-bit throughout).
+template <typename XDims, typename Visit>
+void ForEachAlphaOffset(const std::vector<int64_t>& dims, const XDims& x_dims,
+                        Visit&& visit) {
+  const int rank = static_cast<int>(x_dims.size());
   std::vector<int64_t> stride(rank, 0), index(rank, 0);
-  for (int d = rank - 1, s = 1; d >= 0; --d) {
+  int64_t s = 1, n = 1;
+  for (int d = rank - 1; d >= 0; --d) {
     stride[d] = dims[d] == 1 ? 0 : s;
     s *= dims[d];
+    n *= x_dims[d];
   }
   int64_t offset = 0;
-  for (int64_t i = 0, n = x.num_elements(); i < n; ++i) {
-    out[i] = alpha[offset];
+  for (int64_t i = 0; i < n; ++i) {
+    visit(i, offset);
     // Advance the multi-index like an odometer.
     for (int d = rank - 1; d >= 0; --d) {
       offset += stride[d];
-      if (++index[d] < x.dim_size(d)) break;
+      if (++index[d] < x_dims[d]) break;
       offset -= stride[d] * index[d];
       index[d] = 0;
     }
   }
 }
-
-}  // namespace alpha_input_internal
 
 // Checks alpha's shape and values and lays it out for the functors.
 template <typename T>
@@ -97,6 +107,10 @@ absl::Status PrepareAlpha(OpKernelContext* ctx, const char* op,
     }
   }
   const int64_t n = x_shape.num_elements();
+  out->dims = dims;
+  const auto x_dims = x_shape.dim_sizes();  // a copy: one begin/end pair
+  out->x_dims.assign(x_dims.begin(), x_dims.end());
+  out->elements = values.size();
   Tensor& storage = out->storage;
   // Host memory on every device: alpha is an input in host memory too.
   AllocatorAttributes on_host;
@@ -108,10 +122,14 @@ absl::Status PrepareAlpha(OpKernelContext* ctx, const char* op,
   if (!internal::IsTrailingBlock(x_shape, dims)) {
     TF_RETURN_IF_ERROR(ctx->allocate_temp(DataTypeToEnum<T>::value, x_shape,
                                           &storage, on_host));
-    internal::BroadcastToX(values.data(), dims, x_shape,
-                           storage.flat<T>().data());
-    out->data = storage.flat<T>().data();
+    T* expanded = storage.flat<T>().data();
+    ForEachAlphaOffset(dims, x_shape.dim_sizes(),
+                       [&](int64_t i, int64_t offset) {
+                         expanded[i] = values(offset);
+                       });
+    out->data = expanded;
     out->period = n;
+    out->expanded = true;
   } else if (out->period < internal::kMinPeriod && out->period < n) {
     const int64_t copies =
         (internal::kMinPeriod + out->period - 1) / out->period;

@@ -1,11 +1,12 @@
-// The CPU loops: one always-inlined template per (mode, alpha layout) for
-// float and double, instantiated inside entry points cloned per x86-64 level
-// (cpu_clones.h). Half and bfloat16 run the float loops on L1-resident chunks
-// widened to float, and are rounded back once.
+// The CPU loops: one always-inlined template per (function, mode, quantity,
+// alpha layout) for float and double, instantiated inside entry points
+// cloned per x86-64 level (cpu_clones.h). Half and bfloat16 run the float
+// loops on L1-resident chunks widened to float, and are rounded back once.
 #include "cc/kernels/soft_round_cpu.h"
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "cc/kernels/cpu_clones.h"
 #include "cc/kernels/float16_arrays.h"
@@ -18,6 +19,7 @@ namespace {
 // would be compiled for the baseline architecture only.
 #define SOFTROUND_LAMBDA_INLINE __attribute__((always_inline))
 
+// The forward value and slope, with tanh's form chosen once per scalar alpha.
 template <Mode M, typename T, bool kAlphaPerElement>
 SOFTROUND_HD void ForwardLoop(const T* x, const T* alpha, T* y, int64_t n) {
   using Params = ModeParams<M, T>;
@@ -56,23 +58,72 @@ SOFTROUND_HD void BackwardLoop(const T* dy, const T* x, const T* alpha, T* dx,
   }
 }
 
-template <Mode M, typename T>
-SOFTROUND_HD void Forward(const T* x, const T* alpha, bool per_element, T* y,
-                          int64_t n) {
-  if (per_element) {
-    ForwardLoop<M, T, true>(x, alpha, y, n);
-  } else {
-    ForwardLoop<M, T, false>(x, alpha, y, n);
+// Every quantity of function F through one evaluator per alpha value.
+template <Function F, Mode M, typename T>
+struct Evaluator {
+  ModeParams<M, T> params;
+  SOFTROUND_HD Evaluator(T alpha, T) : params(alpha) {}
+  SOFTROUND_HD Quantities<T> operator()(T x) const {
+    return ForwardQuantities<M>(x, params);
   }
+};
+template <Function F, typename T>
+struct InverseEvaluator {
+  TanhInverse<T> inverse;
+  SOFTROUND_HD InverseEvaluator(T alpha, T bound) : inverse(alpha, bound) {}
+  SOFTROUND_HD Quantities<T> operator()(T y) const {
+    return InverseQuantities<F == Function::kConditionalMean>(y, inverse);
+  }
+};
+template <typename T>
+struct Evaluator<Function::kInverse, Mode::kTanh, T>
+    : InverseEvaluator<Function::kInverse, T> {
+  using InverseEvaluator<Function::kInverse, T>::InverseEvaluator;
+};
+template <typename T>
+struct Evaluator<Function::kConditionalMean, Mode::kTanh, T>
+    : InverseEvaluator<Function::kConditionalMean, T> {
+  using InverseEvaluator<Function::kConditionalMean, T>::InverseEvaluator;
+};
+
+template <Quantity Q, typename T>
+SOFTROUND_HD T Pick(const Quantities<T>& q) {
+  if constexpr (Q == Quantity::kValue) return q.value;
+  if constexpr (Q == Quantity::kDx) return q.dx;
+  if constexpr (Q == Quantity::kDxx) return q.dxx;
+  if constexpr (Q == Quantity::kDalpha) return q.dalpha;
+  if constexpr (Q == Quantity::kDxDalpha) return q.dx_dalpha;
 }
 
-template <Mode M, typename T>
-SOFTROUND_HD void Backward(const T* dy, const T* x, const T* alpha,
-                           bool per_element, T* dx, int64_t n) {
+// The alpha derivative that accompanies Q (with_alpha).
+template <Quantity Q>
+constexpr Quantity kAlphaPartner =
+    Q == Quantity::kDx ? Quantity::kDalpha : Quantity::kDxDalpha;
+
+template <Function F, Mode M, Quantity Q, bool kWithAlpha, typename T,
+          typename A>
+SOFTROUND_HD void QuantityLoop(const T* dy, const T* x, const T* alpha,
+                               bool per_element, T bound, T* out,
+                               A* alpha_products, int64_t n) {
+  using Eval = Evaluator<F, M, T>;
+  auto element = [&](const Eval& eval, int64_t i) SOFTROUND_LAMBDA_INLINE {
+    const Quantities<T> q = eval(x[i]);
+    if constexpr (Q == Quantity::kValue) {
+      out[i] = q.value;
+    } else {
+      const T g = dy[i];
+      if constexpr (kWithAlpha) {
+        alpha_products[i] = A(g * Pick<kAlphaPartner<Q>>(q));
+      }
+      out[i] = g * Pick<Q>(q);
+    }
+  };
   if (per_element) {
-    BackwardLoop<M, T, true>(dy, x, alpha, dx, n);
+    for (int64_t i = 0; i < n; ++i) element(Eval(alpha[i], bound), i);
   } else {
-    BackwardLoop<M, T, false>(dy, x, alpha, dx, n);
+    const Eval eval(alpha[0], bound);
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) element(eval, i);
   }
 }
 
@@ -82,96 +133,143 @@ void PassGradient(const S* dy, S* dx, int64_t n) {
   if (dx != dy) std::memmove(dx, dy, sizeof(S) * n);
 }
 
-// Elements per chunk of a 16-bit tensor: its float copies (x, and dy or a
+template <Function F, Mode M, typename T, typename A>
+SOFTROUND_HD void DispatchQuantity(const LoopSpec& spec, const T* dy,
+                                   const T* x, const T* alpha,
+                                   bool per_element, T bound, T* out,
+                                   A* alpha_products, int64_t n) {
+#define SOFTROUND_QUANTITY_LOOP(Q, WITH_ALPHA)                             \
+  return QuantityLoop<F, M, Q, WITH_ALPHA>(dy, x, alpha, per_element,     \
+                                           bound, out, alpha_products, n)
+  constexpr bool kFastForward = F == Function::kForward;
+  switch (spec.quantity) {
+    case Quantity::kValue:
+      if constexpr (kFastForward) {
+        if (per_element) return ForwardLoop<M, T, true>(x, alpha, out, n);
+        return ForwardLoop<M, T, false>(x, alpha, out, n);
+      }
+      SOFTROUND_QUANTITY_LOOP(Quantity::kValue, false);
+    case Quantity::kDx:
+      if (spec.with_alpha) SOFTROUND_QUANTITY_LOOP(Quantity::kDx, true);
+      if constexpr (kFastForward && M == Mode::kSte) {
+        return PassGradient(dy, out, n);
+      } else if constexpr (kFastForward) {
+        if (per_element) return BackwardLoop<M, T, true>(dy, x, alpha, out, n);
+        return BackwardLoop<M, T, false>(dy, x, alpha, out, n);
+      }
+      SOFTROUND_QUANTITY_LOOP(Quantity::kDx, false);
+    case Quantity::kDxx:
+      if (spec.with_alpha) SOFTROUND_QUANTITY_LOOP(Quantity::kDxx, true);
+      SOFTROUND_QUANTITY_LOOP(Quantity::kDxx, false);
+    case Quantity::kDalpha:
+      SOFTROUND_QUANTITY_LOOP(Quantity::kDalpha, false);
+    case Quantity::kDxDalpha:
+      SOFTROUND_QUANTITY_LOOP(Quantity::kDxDalpha, false);
+  }
+#undef SOFTROUND_QUANTITY_LOOP
+}
+
+// The (function, mode) pair as template arguments. Only tanh has an inverse
+// (the op kernels refuse the others before any loop runs).
+template <typename T, typename A>
+SOFTROUND_HD void Dispatch(const LoopSpec& spec, const T* dy, const T* x,
+                           const T* alpha, bool per_element, T bound, T* out,
+                           A* alpha_products, int64_t n) {
+#define SOFTROUND_DISPATCH(F, M)                                          \
+  return DispatchQuantity<F, M>(spec, dy, x, alpha, per_element, bound, \
+                                out, alpha_products, n)
+  switch (spec.function) {
+    case Function::kInverse:
+      SOFTROUND_DISPATCH(Function::kInverse, Mode::kTanh);
+    case Function::kConditionalMean:
+      SOFTROUND_DISPATCH(Function::kConditionalMean, Mode::kTanh);
+    case Function::kForward:
+      break;
+  }
+  switch (spec.mode) {
+    case Mode::kTanh:
+      SOFTROUND_DISPATCH(Function::kForward, Mode::kTanh);
+    case Mode::kSigmoid:
+      SOFTROUND_DISPATCH(Function::kForward, Mode::kSigmoid);
+    case Mode::kSine:
+      SOFTROUND_DISPATCH(Function::kForward, Mode::kSine);
+    case Mode::kSte:
+      SOFTROUND_DISPATCH(Function::kForward, Mode::kSte);
+  }
+#undef SOFTROUND_DISPATCH
+}
+
+// The float entry with the bound of the tensor's own dtype (the 16-bit
+// chunks pass theirs).
+SOFTROUND_CPU_CLONES void RunFloatLoop(const LoopSpec& spec, const float* dy,
+                                       const float* x, const float* alpha,
+                                       bool per_element, float bound,
+                                       float* out, float* alpha_products,
+                                       int64_t n) {
+  Dispatch(spec, dy, x, alpha, per_element, bound, out, alpha_products, n);
+}
+
+// Elements per chunk of a 16-bit tensor: its float copies (x, dy, a
 // per-element alpha) stay in L1.
 constexpr int64_t kChunk = 1024;
-
-}  // namespace
-
-#define SOFTROUND_DEFINE_CPU_LOOPS(T)                                          \
-  SOFTROUND_CPU_CLONES void SoftRoundForward(Mode mode, const T* x,            \
-                                             const T* alpha, bool per_element, \
-                                             T* y, int64_t n) {                \
-    switch (mode) {                                                            \
-      case Mode::kTanh:                                                        \
-        return Forward<Mode::kTanh>(x, alpha, per_element, y, n);              \
-      case Mode::kSigmoid:                                                     \
-        return Forward<Mode::kSigmoid>(x, alpha, per_element, y, n);           \
-      case Mode::kSine:                                                        \
-        return Forward<Mode::kSine>(x, alpha, per_element, y, n);              \
-      case Mode::kSte:                                                         \
-        return ForwardLoop<Mode::kSte, T, false>(x, alpha, y, n);              \
-    }                                                                          \
-  }                                                                            \
-  SOFTROUND_CPU_CLONES void SoftRoundBackward(                                 \
-      Mode mode, const T* dy, const T* x, const T* alpha, bool per_element,    \
-      T* dx, int64_t n) {                                                      \
-    switch (mode) {                                                            \
-      case Mode::kTanh:                                                        \
-        return Backward<Mode::kTanh>(dy, x, alpha, per_element, dx, n);        \
-      case Mode::kSigmoid:                                                     \
-        return Backward<Mode::kSigmoid>(dy, x, alpha, per_element, dx, n);     \
-      case Mode::kSine:                                                        \
-        return Backward<Mode::kSine>(dy, x, alpha, per_element, dx, n);        \
-      case Mode::kSte:                                                         \
-        return PassGradient(dy, dx, n);                                        \
-    }                                                                          \
-  }
-
-SOFTROUND_DEFINE_CPU_LOOPS(float)
-SOFTROUND_DEFINE_CPU_LOOPS(double)
-#undef SOFTROUND_DEFINE_CPU_LOOPS
-
-namespace {
 
 // 16-bit types: chunk by chunk, widen, run the float loop in place, narrow.
 // Every value is computed in float and rounded once, as on the GPU.
 template <typename S>
-void ChunkedForward(Mode mode, const S* x, const S* alpha, bool per_element,
-                    S* y, int64_t n) {
-  float x_chunk[kChunk], alpha_chunk[kChunk];
-  if (!per_element) Widen(alpha, alpha_chunk, 1);
-  for (int64_t start = 0; start < n; start += kChunk) {
-    const int64_t length = std::min(kChunk, n - start);
-    Widen(x + start, x_chunk, length);
-    if (per_element) Widen(alpha + start, alpha_chunk, length);
-    SoftRoundForward(mode, x_chunk, alpha_chunk, per_element, x_chunk, length);
-    Narrow(x_chunk, y + start, length);
-  }
-}
-
-template <typename S>
-void ChunkedBackward(Mode mode, const S* dy, const S* x, const S* alpha,
-                     bool per_element, S* dx, int64_t n) {
-  if (mode == Mode::kSte) return PassGradient(dy, dx, n);
+void ChunkedLoop(const LoopSpec& spec, const S* dy, const S* x, const S* alpha,
+                 bool per_element, float bound, S* out, float* alpha_products,
+                 int64_t n) {
+  const bool passes_dy = spec.function == Function::kForward &&
+                         spec.mode == Mode::kSte &&
+                         spec.quantity == Quantity::kDx && !spec.with_alpha;
+  if (passes_dy) return PassGradient(dy, out, n);
   float dy_chunk[kChunk], x_chunk[kChunk], alpha_chunk[kChunk];
   if (!per_element) Widen(alpha, alpha_chunk, 1);
   for (int64_t start = 0; start < n; start += kChunk) {
     const int64_t length = std::min(kChunk, n - start);
-    Widen(dy + start, dy_chunk, length);
+    if (dy != nullptr) Widen(dy + start, dy_chunk, length);
     Widen(x + start, x_chunk, length);
     if (per_element) Widen(alpha + start, alpha_chunk, length);
-    SoftRoundBackward(mode, dy_chunk, x_chunk, alpha_chunk, per_element,
-                      x_chunk, length);
-    Narrow(x_chunk, dx + start, length);
+    RunFloatLoop(spec, dy != nullptr ? dy_chunk : nullptr, x_chunk,
+                 alpha_chunk, per_element, bound, x_chunk,
+                 alpha_products == nullptr ? nullptr : alpha_products + start,
+                 length);
+    Narrow(x_chunk, out + start, length);
   }
 }
 
 }  // namespace
 
-#define SOFTROUND_DEFINE_CHUNKED_CPU_LOOPS(S)                                \
-  void SoftRoundForward(Mode mode, const S* x, const S* alpha,               \
-                        bool per_element, S* y, int64_t n) {                 \
-    ChunkedForward(mode, x, alpha, per_element, y, n);                       \
-  }                                                                          \
-  void SoftRoundBackward(Mode mode, const S* dy, const S* x, const S* alpha, \
-                         bool per_element, S* dx, int64_t n) {               \
-    ChunkedBackward(mode, dy, x, alpha, per_element, dx, n);                 \
-  }
+void RunLoop(const LoopSpec& spec, const float* dy, const float* x,
+             const float* alpha, bool per_element, float* out,
+             float* alpha_products, int64_t n) {
+  RunFloatLoop(spec, dy, x, alpha, per_element,
+               std::numeric_limits<float>::max(), out, alpha_products, n);
+}
 
-SOFTROUND_DEFINE_CHUNKED_CPU_LOOPS(Float16Bits)
-SOFTROUND_DEFINE_CHUNKED_CPU_LOOPS(BFloat16Bits)
-#undef SOFTROUND_DEFINE_CHUNKED_CPU_LOOPS
+SOFTROUND_CPU_CLONES void RunLoop(const LoopSpec& spec, const double* dy,
+                                  const double* x, const double* alpha,
+                                  bool per_element, double* out,
+                                  double* alpha_products, int64_t n) {
+  Dispatch(spec, dy, x, alpha, per_element, std::numeric_limits<double>::max(),
+           out, alpha_products, n);
+}
+
+// The largest finite half (65504) and bfloat16 ((2 - 2^-7) 2^127).
+void RunLoop(const LoopSpec& spec, const Float16Bits* dy, const Float16Bits* x,
+             const Float16Bits* alpha, bool per_element, Float16Bits* out,
+             float* alpha_products, int64_t n) {
+  ChunkedLoop(spec, dy, x, alpha, per_element, 65504.0f, out, alpha_products,
+              n);
+}
+
+void RunLoop(const LoopSpec& spec, const BFloat16Bits* dy,
+             const BFloat16Bits* x, const BFloat16Bits* alpha,
+             bool per_element, BFloat16Bits* out, float* alpha_products,
+             int64_t n) {
+  ChunkedLoop(spec, dy, x, alpha, per_element, 3.38953139e38f, out,
+              alpha_products, n);
+}
 
 }  // namespace cpu
 }  // namespace softround

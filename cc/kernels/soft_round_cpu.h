@@ -1,4 +1,4 @@
-// Vectorized CPU loops of SoftRound and SoftRoundGrad over flat arrays.
+// Vectorized CPU loops of the soft-round family over flat arrays.
 //
 // No TensorFlow include: soft_round_cpu.cc and float16_arrays.cc are compiled
 // with their own flags (FP contraction, no trapping math) and clone their
@@ -16,19 +16,32 @@
 namespace softround {
 namespace cpu {
 
-// y[i] = SoftRound(x[i], alpha[alpha_per_element ? i : 0]) for i in [0, n).
-// y may be x (in-place).
-#define SOFTROUND_DECLARE_CPU_LOOPS(T)                                       \
-  void SoftRoundForward(Mode mode, const T* x, const T* alpha,               \
-                        bool alpha_per_element, T* y, int64_t n);            \
-  /* dx[i] = dy[i] * dy/dx(x[i]); dx may be dy or x. */                      \
-  void SoftRoundBackward(Mode mode, const T* dy, const T* x, const T* alpha, \
-                         bool alpha_per_element, T* dx, int64_t n);
+using LoopSpec = Spec;
 
-SOFTROUND_DECLARE_CPU_LOOPS(float)
-SOFTROUND_DECLARE_CPU_LOOPS(double)
-SOFTROUND_DECLARE_CPU_LOOPS(Float16Bits)
-SOFTROUND_DECLARE_CPU_LOOPS(BFloat16Bits)
+// Element i uses alpha[alpha_per_element ? i : 0]; out may be x or dy.
+// alpha_products are float for the float and 16-bit types, double for
+// double (nullptr unless spec.with_alpha).
+#define SOFTROUND_DECLARE_CPU_LOOPS(T, A)                                  \
+  void RunLoop(const LoopSpec& spec, const T* dy, const T* x,              \
+               const T* alpha, bool alpha_per_element, T* out,             \
+               A* alpha_products, int64_t n);                              \
+  /* SoftRound and SoftRoundGrad (dx = dy * dy/dx). */                     \
+  inline void SoftRoundForward(Mode mode, const T* x, const T* alpha,      \
+                               bool alpha_per_element, T* y, int64_t n) {  \
+    RunLoop(LoopSpec{mode}, nullptr, x, alpha, alpha_per_element, y,       \
+            nullptr, n);                                                   \
+  }                                                                        \
+  inline void SoftRoundBackward(Mode mode, const T* dy, const T* x,        \
+                                const T* alpha, bool alpha_per_element,    \
+                                T* dx, int64_t n) {                        \
+    RunLoop(LoopSpec{mode, Function::kForward, Quantity::kDx}, dy, x,      \
+            alpha, alpha_per_element, dx, nullptr, n);                     \
+  }
+
+SOFTROUND_DECLARE_CPU_LOOPS(float, float)
+SOFTROUND_DECLARE_CPU_LOOPS(double, double)
+SOFTROUND_DECLARE_CPU_LOOPS(Float16Bits, float)
+SOFTROUND_DECLARE_CPU_LOOPS(BFloat16Bits, float)
 #undef SOFTROUND_DECLARE_CPU_LOOPS
 
 }  // namespace cpu

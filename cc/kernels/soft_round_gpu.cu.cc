@@ -7,6 +7,8 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <type_traits>
+
 namespace softround {
 namespace gpu {
 namespace {
@@ -101,31 +103,134 @@ __global__ void SoftRoundKernel(Arguments<M, S> a, bool vectorized) {
   }
 }
 
+// Any quantity of the family, element by element (the derivative passes and
+// the inverse; the forward value and slope take SoftRoundKernel).
+template <typename S>
+struct FamilyArguments {
+  const S* dy;
+  const S* x;
+  const S* alpha;  // nullptr: alpha_value
+  int64_t alpha_period;
+  typename Storage<S>::Compute alpha_value;
+  typename Storage<S>::Compute bound;
+  S* out;
+  void* alpha_products;
+  int64_t n;
+};
+
+template <Function F, Mode M, typename C>
+__device__ Quantities<C> EvaluateFamily(C x, C alpha, C bound) {
+  if constexpr (F == Function::kForward) {
+    return ForwardQuantities<M>(x, ModeParams<M, C>(alpha));
+  } else {
+    return InverseQuantities<F == Function::kConditionalMean>(
+        x, TanhInverse<C>(alpha, bound));
+  }
+}
+
+template <Function F, Mode M, Quantity Q, bool kWithAlpha, typename S>
+__global__ void FamilyKernel(FamilyArguments<S> a) {
+  using IO = Storage<S>;
+  using C = typename IO::Compute;
+  using A = typename std::conditional<sizeof(C) == 8, double, float>::type;
+  const int64_t stride = int64_t(gridDim.x) * blockDim.x;
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < a.n;
+       i += stride) {
+    const C alpha =
+        a.alpha == nullptr ? a.alpha_value : IO::Load(a.alpha[i % a.alpha_period]);
+    const Quantities<C> q = EvaluateFamily<F, M>(IO::Load(a.x[i]), alpha, a.bound);
+    if constexpr (Q == Quantity::kValue) {
+      a.out[i] = IO::Store(q.value);
+    } else {
+      const C dy = IO::Load(a.dy[i]);
+      const C d = Q == Quantity::kDx      ? q.dx
+                  : Q == Quantity::kDxx   ? q.dxx
+                  : Q == Quantity::kDalpha ? q.dalpha
+                                           : q.dx_dalpha;
+      if constexpr (kWithAlpha) {
+        static_cast<A*>(a.alpha_products)[i] =
+            A(dy * (Q == Quantity::kDx ? q.dalpha : q.dx_dalpha));
+      }
+      a.out[i] = IO::Store(dy * d);
+    }
+  }
+}
+
+// Each thread sums one column j of one group of rows of the period-wide
+// matrix of products; then one thread per column sums the groups.
+template <typename A>
+__global__ void GroupSumsKernel(const A* products, int64_t n, int64_t period,
+                                int64_t groups, double* partial) {
+  const int64_t rows = (n + period - 1) / period;
+  const int64_t stride = int64_t(gridDim.x) * blockDim.x;
+  for (int64_t t = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+       t < groups * period; t += stride) {
+    const int64_t group = t / period, column = t % period;
+    double sum = 0;
+    for (int64_t row = group * rows / groups;
+         row < (group + 1) * rows / groups; ++row) {
+      const int64_t i = row * period + column;
+      if (i < n) sum += products[i];
+    }
+    partial[t] = sum;
+  }
+}
+
+__global__ void ColumnSumsKernel(const double* partial, int64_t period,
+                                 int64_t groups, double* sums) {
+  const int64_t stride = int64_t(gridDim.x) * blockDim.x;
+  for (int64_t j = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; j < period;
+       j += stride) {
+    double sum = 0;
+    for (int64_t group = 0; group < groups; ++group) {
+      sum += partial[group * period + j];
+    }
+    sums[j] = sum;
+  }
+}
+
 bool Aligned16(const void* p) {
   return reinterpret_cast<uintptr_t>(p) % 16 == 0;
 }
 
 // Block size for full occupancy and the grid that fills the device once
 // (the kernel strides over the rest), cached per kernel and device.
+// The cache is per thread (TensorFlow runs ops on several threads), so it
+// needs no lock.
 template <typename Kernel>
 cudaError_t LaunchShape(Kernel kernel, int64_t items, int* grid, int* block) {
   constexpr int kMaxDevices = 64;
-  static int block_size[kMaxDevices] = {};
-  static int min_grid[kMaxDevices] = {};
+  thread_local int block_size[kMaxDevices] = {};
+  thread_local int min_grid[kMaxDevices] = {};
   int device = 0;
   cudaError_t status = cudaGetDevice(&device);
   if (status != cudaSuccess) return status;
-  const int slot = device < kMaxDevices ? device : kMaxDevices - 1;
-  if (block_size[slot] == 0 || device >= kMaxDevices) {
-    status = cudaOccupancyMaxPotentialBlockSize(&min_grid[slot],
-                                                &block_size[slot], kernel);
+  int fresh_block = 0, fresh_grid = 0;
+  int* cached_block = device < kMaxDevices ? &block_size[device] : &fresh_block;
+  int* cached_grid = device < kMaxDevices ? &min_grid[device] : &fresh_grid;
+  if (*cached_block == 0) {
+    status = cudaOccupancyMaxPotentialBlockSize(cached_grid, cached_block,
+                                                kernel);
     if (status != cudaSuccess) return status;
   }
-  *block = block_size[slot];
+  *block = *cached_block;
   const int64_t needed = (items + *block - 1) / *block;
-  *grid = static_cast<int>(needed < min_grid[slot] ? needed : min_grid[slot]);
+  *grid = static_cast<int>(needed < *cached_grid ? needed : *cached_grid);
   if (*grid < 1) *grid = 1;
   return cudaSuccess;
+}
+
+// The launch's own status: a stale error from an earlier call is cleared
+// first, so that it is not reported as this launch's.
+template <typename Kernel, typename... Args>
+cudaError_t LaunchKernel(Kernel kernel, int64_t items, cudaStream_t stream,
+                         Args... args) {
+  int grid = 0, block = 0;
+  cudaGetLastError();
+  cudaError_t status = LaunchShape(kernel, items, &grid, &block);
+  if (status != cudaSuccess) return status;
+  kernel<<<grid, block, 0, stream>>>(args...);
+  return cudaGetLastError();
 }
 
 template <Mode M, bool kBackward, typename S>
@@ -142,13 +247,42 @@ int LaunchMode(const Launch<S>& launch) {
                           (!kBackward || Aligned16(launch.dy));
   const int64_t items =
       vectorized ? launch.n / kPacket<S> + kPacket<S> : launch.n;
-  auto kernel = SoftRoundKernel<M, kBackward, S>;
-  int grid = 0, block = 0;
-  cudaError_t status = LaunchShape(kernel, items, &grid, &block);
-  if (status != cudaSuccess) return status;
-  kernel<<<grid, block, 0, static_cast<cudaStream_t>(launch.stream)>>>(
-      a, vectorized);
-  return cudaGetLastError();
+  return LaunchKernel(SoftRoundKernel<M, kBackward, S>, items,
+                      static_cast<cudaStream_t>(launch.stream), a, vectorized);
+}
+
+template <Function F, Mode M, Quantity Q, bool kWithAlpha, typename S>
+int LaunchFamilyKernel(const Launch<S>& launch) {
+  using C = typename Storage<S>::Compute;
+  FamilyArguments<S> a{launch.dy,           launch.x,
+                       launch.alpha_device, launch.alpha_period,
+                       C(launch.alpha),     C(launch.bound),
+                       launch.out,          launch.alpha_products,
+                       launch.n};
+  return LaunchKernel(FamilyKernel<F, M, Q, kWithAlpha, S>, launch.n,
+                      static_cast<cudaStream_t>(launch.stream), a);
+}
+
+template <Function F, Mode M, typename S>
+int LaunchFamilyQuantity(const Launch<S>& launch) {
+  const bool with_alpha = launch.spec.with_alpha;
+  switch (launch.spec.quantity) {
+    case Quantity::kValue:
+      return LaunchFamilyKernel<F, M, Quantity::kValue, false>(launch);
+    case Quantity::kDx:
+      return with_alpha
+                 ? LaunchFamilyKernel<F, M, Quantity::kDx, true>(launch)
+                 : LaunchFamilyKernel<F, M, Quantity::kDx, false>(launch);
+    case Quantity::kDxx:
+      return with_alpha
+                 ? LaunchFamilyKernel<F, M, Quantity::kDxx, true>(launch)
+                 : LaunchFamilyKernel<F, M, Quantity::kDxx, false>(launch);
+    case Quantity::kDalpha:
+      return LaunchFamilyKernel<F, M, Quantity::kDalpha, false>(launch);
+    case Quantity::kDxDalpha:
+      return LaunchFamilyKernel<F, M, Quantity::kDxDalpha, false>(launch);
+  }
+  return cudaErrorInvalidValue;
 }
 
 template <bool kBackward, typename S>
@@ -167,6 +301,39 @@ int LaunchAnyMode(const Launch<S>& launch) {
   return cudaErrorInvalidValue;
 }
 
+template <typename S>
+int LaunchAnyFamily(const Launch<S>& launch) {
+  if (launch.n == 0) return cudaSuccess;
+  const Spec& spec = launch.spec;
+  const bool plain = spec.function == Function::kForward && !spec.with_alpha;
+  if (plain && spec.quantity == Quantity::kValue) {
+    return LaunchAnyMode<false>(launch);
+  }
+  if (plain && spec.quantity == Quantity::kDx) {
+    return LaunchAnyMode<true>(launch);
+  }
+  switch (spec.function) {
+    case Function::kInverse:
+      return LaunchFamilyQuantity<Function::kInverse, Mode::kTanh>(launch);
+    case Function::kConditionalMean:
+      return LaunchFamilyQuantity<Function::kConditionalMean, Mode::kTanh>(
+          launch);
+    case Function::kForward:
+      break;
+  }
+  switch (spec.mode) {
+    case Mode::kTanh:
+      return LaunchFamilyQuantity<Function::kForward, Mode::kTanh>(launch);
+    case Mode::kSigmoid:
+      return LaunchFamilyQuantity<Function::kForward, Mode::kSigmoid>(launch);
+    case Mode::kSine:
+      return LaunchFamilyQuantity<Function::kForward, Mode::kSine>(launch);
+    case Mode::kSte:
+      return LaunchFamilyQuantity<Function::kForward, Mode::kSte>(launch);
+  }
+  return cudaErrorInvalidValue;
+}
+
 }  // namespace
 
 #define SOFTROUND_DEFINE_GPU_LAUNCHERS(T)            \
@@ -175,6 +342,9 @@ int LaunchAnyMode(const Launch<S>& launch) {
   }                                                  \
   int LaunchSoftRoundGrad(const Launch<T>& launch) { \
     return LaunchAnyMode<true>(launch);              \
+  }                                                  \
+  int LaunchFamily(const Launch<T>& launch) {        \
+    return LaunchAnyFamily(launch);                  \
   }
 
 SOFTROUND_DEFINE_GPU_LAUNCHERS(float)
@@ -182,6 +352,39 @@ SOFTROUND_DEFINE_GPU_LAUNCHERS(double)
 SOFTROUND_DEFINE_GPU_LAUNCHERS(Float16Bits)
 SOFTROUND_DEFINE_GPU_LAUNCHERS(BFloat16Bits)
 #undef SOFTROUND_DEFINE_GPU_LAUNCHERS
+
+int64_t PeriodSumGroups(int64_t n, int64_t period) {
+  const int64_t rows = (n + period - 1) / period;
+  // About 2^16 threads in all, never more groups than rows.
+  const int64_t wanted = (int64_t(1) << 16) / period;
+  return wanted < 1 ? 1 : (wanted < rows ? wanted : rows);
+}
+
+int LaunchPeriodSums(void* stream, const void* products, bool double_products,
+                     int64_t n, int64_t period, double* partial,
+                     double* sums) {
+  const auto cuda_stream = static_cast<cudaStream_t>(stream);
+  const int64_t groups = PeriodSumGroups(n, period);
+  const cudaError_t status =
+      double_products
+          ? LaunchKernel(GroupSumsKernel<double>, groups * period, cuda_stream,
+                         static_cast<const double*>(products), n, period,
+                         groups, partial)
+          : LaunchKernel(GroupSumsKernel<float>, groups * period, cuda_stream,
+                         static_cast<const float*>(products), n, period,
+                         groups, partial);
+  if (status != cudaSuccess) return status;
+  return LaunchKernel(ColumnSumsKernel, period, cuda_stream,
+                      static_cast<const double*>(partial), period, groups,
+                      sums);
+}
+
+int CopyToHost(void* stream, void* host, const void* device, int64_t bytes) {
+  const auto cuda_stream = static_cast<cudaStream_t>(stream);
+  const cudaError_t status =
+      cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, cuda_stream);
+  return status != cudaSuccess ? status : cudaStreamSynchronize(cuda_stream);
+}
 
 const char* ErrorString(int error) {
   return cudaGetErrorString(static_cast<cudaError_t>(error));

@@ -1,6 +1,8 @@
-// What the op kernels ask of each device: compute SoftRound (dy == nullptr)
-// or SoftRoundGrad over a flat tensor. Each device's file defines and
-// instantiates its function for half, bfloat16, float and double.
+// What the op kernels ask of each device: compute one quantity of the
+// soft-round family (softround::Spec) over a flat tensor, and with
+// spec.with_alpha also alpha's gradient, reduced to alpha's shape. Each
+// device's file defines and instantiates its function for half, bfloat16,
+// float and double.
 #ifndef SOFTROUND_KERNELS_SOFT_ROUND_OP_H_
 #define SOFTROUND_KERNELS_SOFT_ROUND_OP_H_
 
@@ -12,24 +14,29 @@
 
 namespace tensorflow {
 
-// out[i] = SoftRound(x[i]) or dy[i] * dy/dx(x[i]) for i in [0, n), where
-// element i uses alpha.data[i % alpha.period] (alpha is in host memory).
-// out may be x or dy.
+// out[i] = F(x[i]) or dy[i] * dF(x[i]) for i in [0, n), where element i uses
+// alpha.data[i % alpha.period] (alpha is in host memory); dy is nullptr for
+// kValue. out may be x or dy. With spec.with_alpha, dalpha (alpha's shape,
+// in device memory) receives the sum of the alpha terms over the elements
+// that each alpha element broadcasts to.
 template <typename T>
-absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx, softround::Mode mode,
-                               const T* dy, const T* x,
-                               const AlphaInput<T>& alpha, T* out, int64_t n);
+absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx,
+                               const softround::Spec& spec, const T* dy,
+                               const T* x, const AlphaInput<T>& alpha, T* out,
+                               int64_t n, T* dalpha);
 
 template <typename T>
-absl::Status RunSoftRoundOnGpu(OpKernelContext* ctx, softround::Mode mode,
-                               const T* dy, const T* x,
-                               const AlphaInput<T>& alpha, T* out, int64_t n);
+absl::Status RunSoftRoundOnGpu(OpKernelContext* ctx,
+                               const softround::Spec& spec, const T* dy,
+                               const T* x, const AlphaInput<T>& alpha, T* out,
+                               int64_t n, T* dalpha);
 
 // Explicit instantiations of a device's function for every dtype.
-#define SOFTROUND_INSTANTIATE_RUN_FOR(FUNCTION, T)                            \
-  template absl::Status FUNCTION<T>(OpKernelContext*, softround::Mode,        \
-                                    const T*, const T*, const AlphaInput<T>&, \
-                                    T*, int64_t);
+#define SOFTROUND_INSTANTIATE_RUN_FOR(FUNCTION, T)                          \
+  template absl::Status FUNCTION<T>(OpKernelContext*,                       \
+                                    const softround::Spec&, const T*,       \
+                                    const T*, const AlphaInput<T>&, T*,     \
+                                    int64_t, T*);
 #define SOFTROUND_INSTANTIATE_RUN(FUNCTION)                \
   SOFTROUND_INSTANTIATE_RUN_FOR(FUNCTION, Eigen::half)     \
   SOFTROUND_INSTANTIATE_RUN_FOR(FUNCTION, Eigen::bfloat16) \
@@ -49,6 +56,24 @@ struct OnGpu {
     return RunSoftRoundOnGpu<T>(args...);
   }
 };
+
+// Sums over x's elements folded back to alpha's elements: sums has
+// alpha.period entries (alpha's elements tiled, or x's size when alpha was
+// expanded); result has alpha.elements.
+template <typename T>
+void FoldAlphaSums(const AlphaInput<T>& alpha, const double* sums, T* result) {
+  std::vector<double> total(alpha.elements, 0.0);
+  if (alpha.expanded) {
+    ForEachAlphaOffset(
+        alpha.dims, alpha.x_dims,
+        [&](int64_t i, int64_t offset) { total[offset] += sums[i]; });
+  } else {
+    for (int64_t j = 0; j < alpha.period; ++j) {
+      total[j % alpha.elements] += sums[j];
+    }
+  }
+  for (int64_t j = 0; j < alpha.elements; ++j) result[j] = T(total[j]);
+}
 
 }  // namespace tensorflow
 

@@ -1,8 +1,11 @@
-// SoftRound on the CPU: the flat tensor sharded over TensorFlow's intra-op
-// thread pool, each shard run by the vectorized loops of soft_round_cpu.cc.
+// The soft-round family on the CPU: the flat tensor sharded over
+// TensorFlow's intra-op thread pool, each shard run by the vectorized loops
+// of soft_round_cpu.cc. Alpha's gradient is reduced in fixed tiles of whole
+// alpha periods, so that its value does not depend on the thread count.
 #define EIGEN_USE_THREADS
 
 #include <algorithm>
+#include <vector>
 
 #include "cc/kernels/soft_round_cpu.h"
 #include "cc/kernels/soft_round_op.h"
@@ -14,52 +17,126 @@ namespace {
 
 // Estimated vectorized cycles per element, for the sharding cost model:
 // small tensors run inline, large ones use every intra-op thread.
-double CyclesPerElement(softround::Mode mode, bool alpha_per_element) {
-  switch (mode) {
-    case softround::Mode::kTanh:
-    case softround::Mode::kSigmoid:
-    case softround::Mode::kSine:
-      return alpha_per_element ? 8.0 : 4.0;
-    case softround::Mode::kSte:
-      return 0.5;
+double CyclesPerElement(const softround::Spec& spec, bool alpha_per_element) {
+  if (spec.mode == softround::Mode::kSte &&
+      spec.function == softround::Function::kForward) {
+    return 0.5;
   }
-  return 4.0;
+  const double base = spec.function == softround::Function::kForward &&
+                              spec.quantity <= softround::Quantity::kDx &&
+                              !spec.with_alpha
+                          ? 4.0
+                          : 8.0;
+  return alpha_per_element ? 2 * base : base;
 }
+
+// Tiles of the alpha-gradient reduction: at most this many, whole periods.
+constexpr int64_t kMaxTiles = 64;
+// Elements per segment whose alpha terms are summed from a stack buffer.
+constexpr int64_t kSegment = 1024;
 
 }  // namespace
 
 template <typename T>
-absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx, softround::Mode mode,
-                               const T* dy, const T* x,
-                               const AlphaInput<T>& alpha, T* out, int64_t n) {
-  const bool per_element = alpha.period > 1;
+absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx,
+                               const softround::Spec& spec, const T* dy,
+                               const T* x, const AlphaInput<T>& alpha, T* out,
+                               int64_t n, T* dalpha) {
+  using A = typename AccumulatorOf<T>::Type;
+  const int64_t period = alpha.period;
+  const bool per_element = period > 1;
   const int streams = (dy != nullptr ? 3 : 2) + (per_element ? 1 : 0);
-  const Eigen::TensorOpCost cost(sizeof(T) * (streams - 1), sizeof(T),
-                                 CyclesPerElement(mode, per_element));
-  // Runs [start, start + length) with alpha read from alpha.data + offset.
-  auto run = [&](int64_t start, int64_t length, int64_t offset) {
-    const auto* a = AsStorage(alpha.data + offset);
-    if (dy == nullptr) {
-      softround::cpu::SoftRoundForward(mode, AsStorage(x + start), a,
-                                       per_element, AsStorage(out + start),
-                                       length);
-    } else {
-      softround::cpu::SoftRoundBackward(mode, AsStorage(dy + start),
-                                        AsStorage(x + start), a, per_element,
-                                        AsStorage(out + start), length);
-    }
-  };
+  const double cycles = CyclesPerElement(spec, per_element);
   const auto& device = ctx->eigen_device<Eigen::ThreadPoolDevice>();
-  device.parallelFor(n, cost, [&](Eigen::Index begin, Eigen::Index end) {
-    if (!per_element) return run(begin, end - begin, 0);
-    // Split further so that each piece reads alpha contiguously.
+  // Runs [start, start + length) with alpha read from alpha.data + offset.
+  auto run = [&](int64_t start, int64_t length, int64_t offset, A* products) {
+    softround::cpu::RunLoop(spec, dy == nullptr ? nullptr : AsStorage(dy + start),
+                            AsStorage(x + start),
+                            AsStorage(alpha.data + offset), per_element,
+                            AsStorage(out + start), products, length);
+  };
+  // Splits [begin, end) so that each piece reads alpha contiguously.
+  auto for_each_piece = [&](int64_t begin, int64_t end, int64_t limit,
+                            auto&& piece) {
     for (int64_t i = begin; i < end;) {
-      const int64_t offset = i % alpha.period;
-      const int64_t length = std::min<int64_t>(alpha.period - offset, end - i);
-      run(i, length, offset);
+      const int64_t offset = per_element ? i % period : 0;
+      const int64_t length = std::min<int64_t>(
+          std::min(limit, (per_element ? period - offset : end - i)), end - i);
+      piece(i, length, offset);
       i += length;
     }
+  };
+
+  if (!spec.with_alpha) {
+    const Eigen::TensorOpCost cost(sizeof(T) * (streams - 1), sizeof(T),
+                                   cycles);
+    device.parallelFor(n, cost, [&](Eigen::Index begin, Eigen::Index end) {
+      for_each_piece(begin, end, end - begin,
+                     [&](int64_t i, int64_t length, int64_t offset) {
+                       run(i, length, offset, nullptr);
+                     });
+    });
+    return absl::OkStatus();
+  }
+
+  if (period == n) {
+    // One alpha element per x element (alpha's own, or expanded): the
+    // terms themselves, summed only where alpha was expanded.
+    Tensor terms;
+    TF_RETURN_IF_ERROR(ctx->allocate_temp(DataTypeToEnum<A>::value,
+                                          TensorShape({n}), &terms));
+    A* products = terms.flat<A>().data();
+    const Eigen::TensorOpCost cost(sizeof(T) * (streams - 1),
+                                   sizeof(T) + sizeof(A), cycles);
+    device.parallelFor(n, cost, [&](Eigen::Index begin, Eigen::Index end) {
+      run(begin, end - begin, begin, products + begin);
+    });
+    if (!alpha.expanded) {
+      for (int64_t i = 0; i < n; ++i) dalpha[i] = T(products[i]);
+      return absl::OkStatus();
+    }
+    std::vector<double> sums(products, products + n);
+    FoldAlphaSums(alpha, sums.data(), dalpha);
+    return absl::OkStatus();
+  }
+
+  // Whole periods per tile; each tile sums its terms per alpha element.
+  const int64_t rows = (n + period - 1) / period;
+  const int64_t tiles = std::min(rows, kMaxTiles);
+  std::vector<double> partial(tiles * period, 0.0);
+  const Eigen::TensorOpCost tile_cost(
+      sizeof(T) * (streams - 1) * n / tiles, sizeof(T) * n / tiles,
+      cycles * n / tiles);
+  device.parallelFor(tiles, tile_cost, [&](Eigen::Index first,
+                                           Eigen::Index last) {
+    for (int64_t tile = first; tile < last; ++tile) {
+      const int64_t begin = tile * rows / tiles * period;
+      const int64_t end = std::min(n, (tile + 1) * rows / tiles * period);
+      double* sums = partial.data() + tile * period;
+      for_each_piece(begin, end, kSegment,
+                     [&](int64_t i, int64_t length, int64_t offset) {
+                       A products[kSegment];
+                       run(i, length, offset, products);
+                       if (per_element) {
+                         for (int64_t j = 0; j < length; ++j) {
+                           sums[offset + j] += products[j];
+                         }
+                       } else {
+                         A segment_sum = 0;
+                         for (int64_t j = 0; j < length; ++j) {
+                           segment_sum += products[j];
+                         }
+                         sums[0] += segment_sum;
+                       }
+                     });
+    }
   });
+  for (int64_t tile = 1; tile < tiles; ++tile) {
+    for (int64_t j = 0; j < period; ++j) {
+      partial[j] += partial[tile * period + j];
+    }
+  }
+  FoldAlphaSums(alpha, partial.data(), dalpha);
   return absl::OkStatus();
 }
 

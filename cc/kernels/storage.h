@@ -22,6 +22,16 @@ struct StorageOf<Eigen::bfloat16> {
   using Type = softround::BFloat16Bits;
 };
 
+// The type in which the CPU loops hand out the terms of alpha's gradient.
+template <typename T>
+struct AccumulatorOf {
+  using Type = float;
+};
+template <>
+struct AccumulatorOf<double> {
+  using Type = double;
+};
+
 template <typename T>
 const typename StorageOf<T>::Type* AsStorage(const T* p) {
   static_assert(sizeof(typename StorageOf<T>::Type) == sizeof(T), "layout");

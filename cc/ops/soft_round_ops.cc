@@ -46,6 +46,16 @@ absl::Status SoftRoundGradShape(InferenceContext* c) {
   return absl::OkStatus();
 }
 
+absl::Status SoftRoundGradWithAlphaShape(InferenceContext* c) {
+  ShapeHandle x;
+  TF_RETURN_IF_ERROR(c->Merge(c->input(0), c->input(1), &x));
+  TF_RETURN_IF_ERROR(
+      CheckAlphaBroadcasts(c, "SoftRoundGradWithAlpha", x, c->input(2)));
+  c->set_output(0, x);
+  c->set_output(1, c->input(2));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 REGISTER_OP("SoftRound")
@@ -54,9 +64,12 @@ REGISTER_OP("SoftRound")
     .Output("y: T")
     .Attr("mode: {'tanh', 'sigmoid', 'sine', 'ste'} = 'tanh'")
     .Attr("T: {half, bfloat16, float, double}")
+    .Attr("function: {'forward', 'inverse', 'conditional_mean'} = 'forward'")
     .SetShapeFn(SoftRoundShape)
     .Doc(R"doc(
-Differentiable rounding: y = floor(x) + c(x - floor(x)) with c chosen by mode.
+Differentiable rounding: y = floor(x) + c(x - floor(x)) with c chosen by mode
+(function 'forward'); its inverse, or the conditional mean inverse(x - 1/2) +
+1/2 (mode 'tanh' only).
 
 alpha: the mode's parameter (tanh sharpness, sigmoid steepness, sine width;
   ignored by ste), a scalar or broadcastable to x's shape.
@@ -69,9 +82,31 @@ REGISTER_OP("SoftRoundGrad")
     .Output("dx: T")
     .Attr("mode: {'tanh', 'sigmoid', 'sine', 'ste'} = 'tanh'")
     .Attr("T: {half, bfloat16, float, double}")
+    .Attr("function: {'forward', 'inverse', 'conditional_mean'} = 'forward'")
+    .Attr("wrt: {'x', 'xx', 'alpha', 'x_alpha'} = 'x'")
     .SetShapeFn(SoftRoundGradShape)
     .Doc(R"doc(
-Gradient of SoftRound with respect to x: dx = dy * dy/dx.
+dy times a partial derivative of SoftRound's function at x, elementwise:
+dF/dx (wrt 'x', the gradient with respect to x), d2F/dx2, dF/dalpha or
+d2F/dx dalpha.
+)doc");
+
+REGISTER_OP("SoftRoundGradWithAlpha")
+    .Input("dy: T")
+    .Input("x: T")
+    .Input("alpha: T")
+    .Output("dx: T")
+    .Output("dalpha: T")
+    .Attr("mode: {'tanh', 'sigmoid', 'sine', 'ste'} = 'tanh'")
+    .Attr("T: {half, bfloat16, float, double}")
+    .Attr("function: {'forward', 'inverse', 'conditional_mean'} = 'forward'")
+    .Attr("wrt: {'x', 'xx'} = 'x'")
+    .SetShapeFn(SoftRoundGradWithAlphaShape)
+    .Doc(R"doc(
+SoftRoundGrad and alpha's gradient in one pass: with wrt 'x', dx = dy * dF/dx
+and dalpha = the sum of dy * dF/dalpha over the elements each alpha element
+broadcasts to (alpha's shape); with wrt 'xx', dy * d2F/dx2 and the sum of
+dy * d2F/dx dalpha.
 )doc");
 
 }  // namespace tensorflow

@@ -36,6 +36,60 @@ inline bool ParseMode(const std::string& name, Mode* mode) {
   return false;
 }
 
+inline const char* FunctionName(Function function) {
+  switch (function) {
+    case Function::kForward:
+      return "forward";
+    case Function::kInverse:
+      return "inverse";
+    case Function::kConditionalMean:
+      return "conditional_mean";
+  }
+  return "unknown";
+}
+
+inline bool ParseFunction(const std::string& name, Function* function) {
+  for (Function f :
+       {Function::kForward, Function::kInverse, Function::kConditionalMean}) {
+    if (name == FunctionName(f)) {
+      *function = f;
+      return true;
+    }
+  }
+  return false;
+}
+
+// The wrt attr of the gradient ops: which partial derivative dy multiplies.
+inline bool ParseQuantity(const std::string& wrt, Quantity* quantity) {
+  static const struct {
+    const char* name;
+    Quantity quantity;
+  } kNames[] = {{"x", Quantity::kDx},
+                {"xx", Quantity::kDxx},
+                {"alpha", Quantity::kDalpha},
+                {"x_alpha", Quantity::kDxDalpha}};
+  for (const auto& entry : kNames) {
+    if (wrt == entry.name) {
+      *quantity = entry.quantity;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Only tanh is invertible on the whole real line (sigmoid jumps at integers,
+// sine and ste are flat in places).
+inline bool HasFunction(Mode mode, Function function) {
+  return function == Function::kForward || mode == Mode::kTanh;
+}
+
+inline std::string FunctionModeError(const char* op, Function function,
+                                     Mode mode) {
+  return std::string(op) + ": function '" + FunctionName(function) +
+         "' exists for mode 'tanh' only (the one invertible mode); got mode '" +
+         ModeName(mode) + "'";
+}
+
 // What the alpha input means in each mode and which values it accepts.
 inline const char* AlphaRangeText(Mode mode) {
   switch (mode) {

@@ -30,6 +30,39 @@ namespace softround {
 
 enum class Mode : int { kTanh = 0, kSigmoid = 1, kSine = 2, kSte = 3 };
 
+// Which function of the family an op computes: y = soft_round(x), its
+// inverse x(y) (tanh only), or the conditional mean inverse(y - 1/2) + 1/2.
+enum class Function : int { kForward = 0, kInverse = 1, kConditionalMean = 2 };
+
+// What a loop writes per element: the function's value, or dy times one of
+// its partial derivatives (x is the function's argument, a is alpha).
+enum class Quantity : int {
+  kValue = 0,
+  kDx = 1,        // dF/dx
+  kDxx = 2,       // d2F/dx2
+  kDalpha = 3,    // dF/da
+  kDxDalpha = 4,  // d2F/dx da
+};
+
+// What a kernel computes per element: F(x) for kValue, else dy times the
+// partial derivative `quantity` of F at x. With `with_alpha` (kDx or kDxx
+// only) it also gives dy times the alpha derivative of the quantity one
+// order lower (dF/da beside dF/dx, d2F/dx da beside d2F/dx2): the terms that
+// sum to alpha's gradient.
+struct Spec {
+  Mode mode = Mode::kTanh;
+  Function function = Function::kForward;
+  Quantity quantity = Quantity::kValue;
+  bool with_alpha = false;
+};
+
+// Every derivative of an element at once; a caller reads the fields it
+// needs and the compiler drops the rest (everything here is inlined).
+template <typename T>
+struct Quantities {
+  T value, dx, dxx, dalpha, dx_dalpha;
+};
+
 // Below this sharpness the tanh mode is the identity (0/0 otherwise at 0);
 // tensorflow-compression uses the same threshold.
 constexpr double kTanhIdentityAlpha = 1e-3;
@@ -49,6 +82,8 @@ struct Traits<float> {
   // Taylor degrees for full precision: exp on |r| <= ln2/2, sin on [0, pi/2].
   static constexpr int kExpDegree = 7;
   static constexpr int kSinDegree = 13;
+  // Terms of the atanh series of log (|s| <= 0.1716, s^2 <= 0.0295).
+  static constexpr int kLogTerms = 5;
 };
 template <>
 struct Traits<double> {
@@ -58,6 +93,7 @@ struct Traits<double> {
   static constexpr double kExpArgMin = -700.0;
   static constexpr int kExpDegree = 13;
   static constexpr int kSinDegree = 21;
+  static constexpr int kLogTerms = 10;
 };
 
 template <typename To, typename From>
@@ -144,6 +180,48 @@ SOFTROUND_HD T ExpOfNonPositive(T z) {
 template <typename T>
 SOFTROUND_HD T SinToHalfPi(T v) {
   return v * AlternatingSeriesTail<T, 1, Traits<T>::kSinDegree>(v * v);
+}
+
+// sum_{j=J..N-1} s2^(j-J) / (2j + 1), in Horner form: the atanh series.
+template <typename T, int J, int N>
+SOFTROUND_HD T AtanhSeriesTail(T s2) {
+  if constexpr (J + 1 >= N) {
+    return T(1.0 / (2 * J + 1));
+  } else {
+    return T(1.0 / (2 * J + 1)) + s2 * AtanhSeriesTail<T, J + 1, N>(s2);
+  }
+}
+
+// log(v) for a positive normal v, to a few ulp, branch-free: v = 2^k m with
+// m in [sqrt(1/2), sqrt(2)), log(m) = 2 atanh((m - 1) / (m + 1)) by series.
+template <typename T>
+SOFTROUND_HD T LogOfPositive(T v) {
+  using Int = typename Traits<T>::Int;
+  constexpr int kMant = Traits<T>::kMantissaBits;
+  constexpr T kSqrtHalf = T(0.70710678118654752440);
+  constexpr T kLn2Hi = T(0.693145751953125);
+  constexpr T kLn2Lo = T(1.42860682030941723212e-6);
+  const Int offset = BitCast<Int>(v) - BitCast<Int>(kSqrtHalf);
+  const Int k = offset >> kMant;  // arithmetic shift: floor
+  const T m = BitCast<T>(BitCast<Int>(v) - (k << kMant));
+  const T s = (m - T(1)) / (m + T(1));
+  const T s2 = s * s;
+  const T log_m = T(2) * s * AtanhSeriesTail<T, 0, Traits<T>::kLogTerms>(s2);
+  const T kf = T(k);
+  return kf * kLn2Hi + (kf * kLn2Lo + log_m);
+}
+
+// 1 - e^{-a} for a >= 0, without cancellation for small a.
+template <typename T>
+SOFTROUND_HD T OneMinusExpOfNegative(T a) {
+  const bool underflow = -a < T(Traits<T>::kExpArgMin);
+  const T e = -ExpInRange(underflow ? T(0) : -a).expm1;
+  return underflow ? T(1) : e;
+}
+
+template <typename T>
+SOFTROUND_HD T Clamp(T v, T bound) {
+  return v > bound ? bound : (v < -bound ? -bound : v);
 }
 
 template <typename T>
@@ -237,19 +315,77 @@ struct Sharp {
 
 }  // namespace tanh_form
 
+// c'(u), c''(u), dc/dalpha (u) and d c'(u) / dalpha on [0, 1/2]: what the
+// derivative passes need beyond c itself.
+template <typename T>
+struct LocalDerivatives {
+  T slope, curvature, alpha_slope, mixed;
+};
+
+// tanh's derivatives from q = e^{-alpha (1 - 2u)} in [g, 1], g = e^{-alpha}:
+// with w = 1/2 - u, tau = tanh(alpha w) = (1 - q) / (1 + q) and
+// k = (1 - tau^2) / (2 tanh(alpha / 2)) = 2 (1 + g) q / ((1 - g) (1 + q)^2),
+//   c'  = alpha k,                c'' = 2 alpha tau c',
+//   c_a = -(2 w q (1 - g^2) / (1 + q)^2 - g (1 - q) / (1 + q)) / (1 - g)^2,
+//   c'_a = k (1 - 2 alpha w tau - 2 alpha g / (1 - g^2)).
+// One exponential and one division; nothing overflows for alpha up to the
+// type's range (q and g underflow to 0, which is their limit).
+template <typename T>
+struct TanhDerivatives {
+  T alpha;
+  T g;
+  T one_minus_g2;  // 1 - g^2
+  T slope_factor;  // 2 (1 + g) / (1 - g)
+  T mixed_offset;  // 2 alpha g / (1 - g^2)
+  T alpha_scale;   // 1 / (1 - g)^2
+
+  SOFTROUND_HD explicit TanhDerivatives(T a)
+      : TanhDerivatives(a, detail::ExpOfNonPositive(-a),
+                        detail::OneMinusExpOfNegative(a)) {}
+  SOFTROUND_HD TanhDerivatives(T a, T g_, T one_minus_g)
+      : alpha(a),
+        g(g_),
+        one_minus_g2(one_minus_g * (T(1) + g_)),
+        slope_factor(T(2) * (T(1) + g_) / one_minus_g),
+        mixed_offset(T(2) * a * g_ / (one_minus_g * (T(1) + g_))),
+        alpha_scale(T(1) / (one_minus_g * one_minus_g)) {}
+
+  // q and 1 / (1 + q) at u, shared by the forward and inverse derivatives.
+  SOFTROUND_HD T Q(T w) const {
+    return detail::ExpOfNonPositive(T(-2) * alpha * w);
+  }
+  SOFTROUND_HD LocalDerivatives<T> Local(T u) const {
+    const T w = T(0.5) - u;
+    const T q = Q(w);
+    const T inv = T(1) / (T(1) + q);
+    const T tau = (T(1) - q) * inv;
+    const T k = slope_factor * q * inv * inv;
+    LocalDerivatives<T> d;
+    d.slope = alpha * k;
+    d.curvature = T(2) * alpha * tau * d.slope;
+    d.alpha_slope =
+        -inv * (T(2) * w * q * one_minus_g2 * inv - g * (T(1) - q)) *
+        alpha_scale;
+    d.mixed = k * (T(1) - T(2) * alpha * w * tau - mixed_offset);
+    return d;
+  }
+};
+
 template <typename T>
 struct ModeParams<Mode::kTanh, T> {
   bool identity;
   bool sharp;
   tanh_form::Moderate<T> moderate_form;
   tanh_form::Sharp<T> sharp_form;
+  TanhDerivatives<T> derivatives;
 
   // Unused forms get a safe alpha, so that every member stays finite.
   SOFTROUND_HD explicit ModeParams(T a)
       : identity(!(a >= T(kTanhIdentityAlpha))),
         sharp(!identity & (a > -T(detail::Traits<T>::kExpArgMin))),
         moderate_form((identity | sharp) ? T(1) : a),
-        sharp_form(identity ? T(1) : a) {}
+        sharp_form(identity ? T(1) : a),
+        derivatives(identity ? T(1) : a) {}
 
   template <typename Visitor>
   SOFTROUND_HD void VisitForm(Visitor&& visit) const {
@@ -268,6 +404,11 @@ struct ModeParams<Mode::kTanh, T> {
   }
   SOFTROUND_HD T Slope(T u) const {
     return sharp ? sharp_form.Slope(u) : moderate_form.Slope(u);
+  }
+  // The identity has slope 1 and no other derivative.
+  SOFTROUND_HD LocalDerivatives<T> Local(T u) const {
+    const LocalDerivatives<T> d = derivatives.Local(u);
+    return identity ? LocalDerivatives<T>{T(1), T(0), T(0), T(0)} : d;
   }
 };
 
@@ -298,6 +439,21 @@ struct ModeParams<Mode::kSigmoid, T>
     const T p = detail::ExpOfNonPositive(-alpha * (T(0.5) - u));
     const T inv = T(1) / (T(1) + p);
     return alpha * (p * inv) * inv;
+  }
+  // With s = c(u), w = 1/2 - u: c' = alpha s (1 - s), c'' = alpha c' (1 - 2s),
+  // c_a = -w s (1 - s), c'_a = s (1 - s) (1 - alpha w (1 - 2s)).
+  SOFTROUND_HD LocalDerivatives<T> Local(T u) const {
+    const T w = T(0.5) - u;
+    const T p = detail::ExpOfNonPositive(-alpha * w);
+    const T inv = T(1) / (T(1) + p);
+    const T spread = p * inv * inv;  // s (1 - s)
+    const T one_minus_2s = (T(1) - p) * inv;
+    LocalDerivatives<T> d;
+    d.slope = alpha * spread;
+    d.curvature = alpha * d.slope * one_minus_2s;
+    d.alpha_slope = -w * spread;
+    d.mixed = spread * (T(1) - alpha * w * one_minus_2s);
+    return d;
   }
 };
 
@@ -333,6 +489,25 @@ struct ModeParams<Mode::kSine, T> : SingleForm<ModeParams<Mode::kSine, T>> {
   SOFTROUND_HD T Slope(T u) const {
     return half_pi_over_width * detail::SinToHalfPi(T(2) * Phase(u));
   }
+  // Inside the band, with theta = pi w / width (w = 1/2 - u) and
+  // h = pi / (2 width): c' = h cos(theta), c'' = 2 h^2 sin(theta),
+  // c_a = h cos(theta) theta / pi, c'_a = 2 h^2 (theta sin(theta) -
+  // cos(theta)) / pi; all 0 outside (and on the edge).
+  SOFTROUND_HD LocalDerivatives<T> Local(T u) const {
+    constexpr T kInvPi = T(0.31830988618379067154);
+    const T phi = Phase(u);
+    const bool inside = phi > T(0);
+    const T theta = T(2) * (T(0.5) - u) * half_pi_over_width;
+    const T cos_theta = detail::SinToHalfPi(T(2) * phi);
+    const T sin_theta = detail::SinToHalfPi(inside ? theta : T(0));
+    const T h2 = T(2) * half_pi_over_width * half_pi_over_width;
+    LocalDerivatives<T> d;
+    d.slope = half_pi_over_width * cos_theta;
+    d.curvature = inside ? h2 * sin_theta : T(0);
+    d.alpha_slope = inside ? d.slope * theta * kInvPi : T(0);
+    d.mixed = inside ? h2 * (theta * sin_theta - cos_theta) * kInvPi : T(0);
+    return d;
+  }
 };
 
 // ste: round half to even forward, identity backward. alpha is ignored.
@@ -340,6 +515,9 @@ template <typename T>
 struct ModeParams<Mode::kSte, T> : SingleForm<ModeParams<Mode::kSte, T>> {
   static constexpr bool identity = false;
   SOFTROUND_HD explicit ModeParams(T) {}
+  SOFTROUND_HD LocalDerivatives<T> Local(T) const {
+    return {T(1), T(0), T(0), T(0)};
+  }
 };
 
 // y = m + sign(r) c(|r|); +-inf and NaN pass through; identity returns x.
@@ -368,6 +546,138 @@ SOFTROUND_HD T SoftRoundSlope(T x, const Form& form) {
     const T slope = form.identity ? T(1) : form.Slope(std::fabs(r));
     return detail::IsFinite(x) ? slope : T(0);
   }
+}
+
+// Every derivative of y = SoftRound(x) by the nearest-integer split: with
+// y = m + sign(r) c(|r|), dy/dx = c'(|r|), d2y/dx2 = sign(r) c''(|r|), dy/da =
+// sign(r) c_a(|r|), d2y/dx da = c'_a(|r|). At an integer (r = +0) the second
+// derivative is the right-hand one (tanh's c'' jumps there). 0 at non-finite
+// x; ste passes the gradient (dx = 1) and has no other derivative.
+template <Mode M, typename T>
+SOFTROUND_HD Quantities<T> ForwardQuantities(T x,
+                                             const ModeParams<M, T>& params) {
+  Quantities<T> q;
+  q.value = SoftRound<M>(x, params);
+  const T r = x - std::rint(x);
+  const LocalDerivatives<T> d = params.Local(std::fabs(r));
+  const bool finite = M == Mode::kSte || detail::IsFinite(x);
+  q.dx = finite ? d.slope : T(0);
+  q.dxx = finite ? std::copysign(d.curvature, r) : T(0);
+  q.dalpha = finite ? std::copysign(d.alpha_slope, r) : T(0);
+  q.dx_dalpha = finite ? d.mixed : T(0);
+  return q;
+}
+
+// The inverse of tanh's soft round on [0, 1/2]: u = c^{-1}(p), solved in
+// closed form as
+//   u = log1p(p K / (1 - p (1 - g))) / (2 alpha),  K = (1 - g^2) / g,
+// (relative accuracy near p = 0; K overflows for sharp alphas), or, where
+// g = e^{-alpha} is not a normal number,
+//   u = 1/2 + log((p + g (1 - p)) / (1 - p (1 - g))) / (2 alpha),
+// both clipped to [0, 1/2]. Its derivatives come from the forward ones at u
+// in forms whose factors never turn 0 / 0: with the forward's c' = alpha k,
+//   du/dp = 1 / c',  d2u/dp2 = -2 alpha tau / c'^2,
+//   du/da = (w - (e^{-2 alpha u} - g q) / (2 (1 - g^2))) / alpha,
+//   d2u/dp da = -(2 alpha tau du/da + (1 - 2 alpha w tau - mixed_offset) /
+//   alpha) / c'.
+// A derivative whose magnitude exceeds `bound` (the largest finite value of
+// the caller's dtype: 1 / c' is infinite where c' underflows) is `bound`.
+template <typename T>
+struct TanhInverse {
+  bool identity;
+  bool sharp;
+  T g;
+  T one_minus_g;
+  T scale;  // K
+  T inv_two_alpha;
+  T inv_alpha;
+  T bound;
+  TanhDerivatives<T> forward;
+
+  SOFTROUND_HD TanhInverse(T a, T bound_)
+      : TanhInverse(a >= T(kTanhIdentityAlpha) ? a : T(1),
+                    !(a >= T(kTanhIdentityAlpha)), bound_) {}
+  SOFTROUND_HD TanhInverse(T a, bool identity_, T bound_)
+      : identity(identity_),
+        sharp(a > -T(detail::Traits<T>::kExpArgMin)),
+        g(detail::ExpOfNonPositive(-a)),
+        one_minus_g(detail::OneMinusExpOfNegative(a)),
+        scale(sharp ? T(1) : one_minus_g * (T(1) + g) / g),
+        inv_two_alpha(T(0.5) / a),
+        inv_alpha(T(1) / a),
+        bound(bound_),
+        forward(a) {}
+
+  SOFTROUND_HD T Fraction(T p) const {
+    const T inv_den = T(1) / (T(1) - p * one_minus_g);
+    const T w = p * scale * inv_den;
+    const T ratio = (p + g * (T(1) - p)) * inv_den;
+    constexpr T kTiny = std::numeric_limits<T>::min();
+    const T v = sharp ? (ratio > kTiny ? ratio : kTiny) : T(1) + w;
+    // log1p(w) = log(v) - ((v - 1) - w) / v; 1 / v ~ 2 - v where the
+    // correction matters (v near 1), and it is negligible from v = 2 on.
+    const T correction =
+        sharp ? T(0) : ((v - T(1)) - w) * (v < T(2) ? T(2) - v : T(0));
+    const T u = (sharp ? T(0.5) : T(0)) +
+                (detail::LogOfPositive(v) - correction) * inv_two_alpha;
+    const T clipped = u > T(0) ? (u < T(0.5) ? u : T(0.5)) : T(0);
+    return p == T(0.5) ? T(0.5) : clipped;
+  }
+
+  // Derivatives of the inverse at fraction u, signed by r (the side).
+  SOFTROUND_HD Quantities<T> Derivatives(T u, T r) const {
+    const T alpha = forward.alpha;
+    const T w = T(0.5) - u;
+    const T q = forward.Q(w);
+    const T inv = T(1) / (T(1) + q);
+    const T tau = (T(1) - q) * inv;
+    const T dx = T(1) / (alpha * forward.slope_factor * q * inv * inv);
+    const T e = detail::ExpOfNonPositive(T(-2) * alpha * u);
+    const T du_da = (w - (e - g * q) * T(0.5) / forward.one_minus_g2) *
+                    inv_alpha;
+    const T mixed_num =
+        T(2) * alpha * tau * du_da +
+        (T(1) - T(2) * alpha * w * tau - forward.mixed_offset) * inv_alpha;
+    Quantities<T> d;
+    d.dx = detail::Clamp(dx, bound);
+    d.dxx = tau == T(0) ? T(0)
+                        : detail::Clamp(std::copysign(T(-2) * alpha * tau * dx
+                                                          * dx, r),
+                                        bound);
+    d.dalpha = std::copysign(du_da, r);
+    d.dx_dalpha = mixed_num == T(0) ? T(0) : detail::Clamp(-mixed_num * dx,
+                                                           bound);
+    return d;
+  }
+};
+
+// The inverse (kConditionalMean: false) or the conditional mean of tanh's
+// soft round at y, by the same split: the inverse is m + sign(r) u(|r|) with
+// m = rint(y), r = y - m; the conditional mean inverse(y - 1/2) + 1/2 is
+// n + (1/2 + sign(r) u(|r|)) with n = floor(y), r = (y - n) - 1/2, so that
+// no half-integer is ever formed. Non-finite y passes with derivatives 0.
+template <bool kConditionalMean, typename T>
+SOFTROUND_HD Quantities<T> InverseQuantities(T y, const TanhInverse<T>& inv) {
+  T base, r;
+  if constexpr (kConditionalMean) {
+    base = std::floor(y);
+    r = (y - base) - T(0.5);
+  } else {
+    base = std::rint(y);
+    r = y - base;
+  }
+  const T u = inv.Fraction(std::fabs(r));
+  const T signed_u = std::copysign(u, r);
+  const T value = kConditionalMean ? base + (T(0.5) + signed_u) : base + signed_u;
+  const bool finite = detail::IsFinite(y);
+  Quantities<T> q = inv.Derivatives(u, r);
+  q.value = (finite && !inv.identity) ? value : y;
+  q.dx = finite ? (inv.identity ? T(1) : q.dx) : T(0);
+  const bool curved = finite && !inv.identity;
+  q.dxx = curved ? q.dxx : T(0);
+  q.dalpha = curved ? q.dalpha : T(0);
+  q.dx_dalpha = curved ? q.dx_dalpha : T(0);
+  return q;
 }
 
 }  // namespace softround
