@@ -5,14 +5,24 @@
     y = sro.approx_round(x, steepness=10)       # the seed's sigmoid version
     y = sro.approx_round_sin(x, width=0.5)      # the seed's clipped sine
     y = sro.round_ste(x)                        # straight-through round
+    x = sro.soft_round_inverse(y, alpha=5.0)    # its inverse (tanh)
+    x = sro.soft_round_conditional_mean(y, 5.0) # the decoder's conditional mean
 
 `softround_ops.reference` holds the same functions in plain TensorFlow ops;
-`softround_ops.keras` the SoftRound layer and the AlphaSchedule callback;
+`softround_ops.keras` the SoftRound layers and the AlphaSchedule callback;
+`softround_ops.compat.tfc` tensorflow-compression's names, answered by these ops;
 `softround_ops.portable()` exports models without the custom op.
 """
 
 from softround_ops import _gradients, _loader, keras, reference  # noqa: F401  (registrations)
-from softround_ops._api import approx_round, approx_round_sin, round_ste, soft_round
+from softround_ops._api import (
+    approx_round,
+    approx_round_sin,
+    round_ste,
+    soft_round,
+    soft_round_conditional_mean,
+    soft_round_inverse,
+)
 from softround_ops._loader import FallbackWarning, LibraryLoadError, using_custom_ops
 from softround_ops._modes import ALPHA_RANGES, MODES
 from softround_ops._placement import portable
@@ -35,5 +45,7 @@ __all__ = [
     "reference",
     "round_ste",
     "soft_round",
+    "soft_round_conditional_mean",
+    "soft_round_inverse",
     "using_custom_ops",
 ]

@@ -36,13 +36,15 @@ def _python_alpha(mode, alpha, dtype):
     return constant
 
 
-def _eager_fast_path(x, alpha, mode, name):
+def _eager_fast_path(x, alpha, mode, name, function):
     """The custom op for an eager call whose arguments were all checked
     before (a cached number alpha, or a tensor alpha of x's dtype), else None.
     Costs about as much as the op's own Python binding: a small tensor pays
     for no validation it does not need."""
     ops = _loader.custom_ops()
     if ops is None or type(x) is not _eager.EagerTensor:
+        return None
+    if function != "forward" and mode not in _modes.INVERTIBLE_MODES:
         return None
     dtype_enum = _eager.dtype_enum(x)
     if type(alpha) in _PYTHON_NUMBER_TYPES:
@@ -56,7 +58,38 @@ def _eager_fast_path(x, alpha, mode, name):
         and dtype_enum in _FLOAT_DTYPE_ENUMS
     ):
         return None
-    return ops.soft_round(x, alpha, mode=mode, name=name)
+    return ops.soft_round(x, alpha, mode=mode, function=function, name=name)
+
+
+def _family(func, function, x, alpha, mode, name):
+    """The `SoftRound` op computing `function` where it can run, else the reference."""
+    if _eager.executing_eagerly():
+        result = _eager_fast_path(x, alpha, mode, name, function)
+        if result is not None:
+            return result
+    if mode not in _modes.ALPHA_RANGES:
+        _modes.check_mode(mode)
+    _modes.check_function(func, function, mode)
+    if not isinstance(x, tf.Tensor):
+        x = tf.convert_to_tensor(x)
+    dtype = x.dtype
+    if dtype not in _FLOAT_DTYPES:
+        raise TypeError(f"{func}: x must be half, bfloat16, float32 or float64; got {dtype.name}")
+    if isinstance(alpha, numbers.Real):
+        alpha = _python_alpha(mode, alpha, dtype)
+    elif getattr(alpha, "dtype", None) != dtype:
+        alpha = tf.cast(alpha, dtype)
+    implementation = reference.FUNCTIONS[function]
+    if not tf.executing_eagerly():
+        # Only a traced function can be exported or compiled by XLA.
+        if _placement.in_portable_scope():
+            return implementation(x, alpha, mode=mode, name=name, check_alpha=False)
+        if _placement.in_xla_graph():
+            return implementation(x, alpha, mode=mode, name=name)
+    ops = _loader.custom_ops()
+    if ops is None:
+        return implementation(x, alpha, mode=mode, name=name)
+    return ops.soft_round(x, alpha, mode=mode, function=function, name=name)
 
 
 def soft_round(x, alpha, mode="tanh", name=None):
@@ -68,8 +101,11 @@ def soft_round(x, alpha, mode="tanh", name=None):
         scalar or broadcasts to x's shape: the sharpness of `tanh` (>= 0; 0
         is the identity, large values approach round), the steepness of
         `sigmoid` (> 0), the band width of `sine` (in (0, 1]); `ste` ignores
-        it. A tensor (e.g. a tf.Variable being annealed) is cast to x's dtype
-        and checked by the kernel.
+        it. A tensor (e.g. a tf.Variable being annealed or learned) is cast
+        to x's dtype and checked by the kernel, and gets a gradient (the
+        derivative of the closed form, summed over the elements it
+        broadcasts to; None for `ste`, which ignores it). Second derivatives
+        (nested tapes, `tf.hessians`) work in x and alpha.
       mode: "tanh" (default), "sigmoid", "sine" or "ste".
       name: a name for the operation.
 
@@ -85,31 +121,56 @@ def soft_round(x, alpha, mode="tanh", name=None):
       tf.errors.InvalidArgumentError: for a tensor alpha out of range or of a
         shape that does not broadcast to x's.
     """
-    if _eager.executing_eagerly():
-        result = _eager_fast_path(x, alpha, mode, name)
-        if result is not None:
-            return result
-    if mode not in _modes.ALPHA_RANGES:
-        _modes.check_mode(mode)
-    if not isinstance(x, tf.Tensor):
-        x = tf.convert_to_tensor(x)
-    dtype = x.dtype
-    if dtype not in _FLOAT_DTYPES:
-        raise TypeError(f"soft_round: x must be half, bfloat16, float32 or float64; got {dtype.name}")
-    if isinstance(alpha, numbers.Real):
-        alpha = _python_alpha(mode, alpha, dtype)
-    elif getattr(alpha, "dtype", None) != dtype:
-        alpha = tf.cast(alpha, dtype)
-    if not tf.executing_eagerly():
-        # Only a traced function can be exported or compiled by XLA.
-        if _placement.in_portable_scope():
-            return reference.soft_round(x, alpha, mode=mode, name=name, check_alpha=False)
-        if _placement.in_xla_graph():
-            return reference.soft_round(x, alpha, mode=mode, name=name)
-    ops = _loader.custom_ops()
-    if ops is None:
-        return reference.soft_round(x, alpha, mode=mode, name=name)
-    return ops.soft_round(x, alpha, mode=mode, name=name)
+    return _family("soft_round", "forward", x, alpha, mode, name)
+
+
+def soft_round_inverse(y, alpha, name=None, mode="tanh"):
+    """The inverse of `soft_round`'s tanh mode: x with soft_round(x, alpha) = y.
+
+    With m = floor(y) + 1/2: x = m + clip(atanh(2 (y - m) tanh(alpha/2)) /
+    alpha, -1/2, 1/2), and x = y for alpha below 1e-3 (as `soft_round`). It
+    is the decoder-side map of Agustsson & Theis 2020 and tensorflow-
+    compression's `soft_round_inverse`, as one fused op.
+
+    Args:
+      y: a float tensor (half, bfloat16, float32 or float64).
+      alpha: the sharpness (finite, >= 0), a Python number or a tensor that is
+        a scalar or broadcasts to y's shape; a tensor alpha gets a gradient.
+      name: a name for the operation.
+      mode: "tanh", the only mode that is invertible on the whole real line
+        (sigmoid jumps at integers; sine and ste are flat in places); any
+        other mode is a ValueError.
+
+    Returns:
+      A tensor of y's shape and dtype. Values and gradients are finite for
+      every finite y and alpha up to 1e6 in every dtype: the gradient with
+      respect to y is 1 / soft_round'(x), and where that exceeds the dtype's
+      largest finite value (next to integers at large alpha, where
+      soft_round is flat) it is that largest value. Second derivatives
+      saturate the same way. Under XLA and inside `softround_ops.portable()`
+      it is built from plain TensorFlow ops with the same values and
+      gradients.
+
+    Raises:
+      ValueError: for a mode other than "tanh" or a Python-number alpha out
+        of range.
+      TypeError: for a y that is not a float tensor.
+      tf.errors.InvalidArgumentError: for a tensor alpha out of range or of a
+        shape that does not broadcast to y's.
+    """
+    return _family("soft_round_inverse", "inverse", y, alpha, mode, name)
+
+
+def soft_round_conditional_mean(y, alpha, name=None, mode="tanh"):
+    """E[X | soft_round(X) + U = y] for U uniform on [-1/2, 1/2): soft_round_inverse(y - 1/2) + 1/2.
+
+    The decoder's estimate of Agustsson & Theis 2020 (Sec. 4.1) and
+    tensorflow-compression's `soft_round_conditional_mean`, fused into one
+    pass (no y - 1/2 is formed, so large |y| keep their precision).
+    Arguments, values, gradients, saturation and errors as in
+    `soft_round_inverse`.
+    """
+    return _family("soft_round_conditional_mean", "conditional_mean", y, alpha, mode, name)
 
 
 approx_round, approx_round_sin, round_ste = seed_helpers(soft_round)

@@ -24,6 +24,21 @@ _IN_RANGE = {
 TANH_IDENTITY_ALPHA = 1e-3
 
 
+# The modes with an inverse (and a conditional mean): tanh alone is invertible on
+# the whole real line (sigmoid jumps at integers, sine and ste are flat in places).
+INVERTIBLE_MODES = ("tanh",)
+FUNCTIONS = ("forward", "inverse", "conditional_mean")
+
+
+def check_function(func, function, mode):
+    """ValueError for an inverse or conditional mean of a mode that has none."""
+    if function != "forward" and mode not in INVERTIBLE_MODES:
+        raise ValueError(
+            f"{func}: mode {mode!r} has no inverse; only 'tanh' is invertible on the whole real line "
+            "(sigmoid jumps at integers, sine and ste are flat in places)"
+        )
+
+
 def check_mode(mode):
     if mode not in ALPHA_RANGES:
         raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}; got {mode!r}")

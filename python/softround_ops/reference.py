@@ -10,6 +10,7 @@ is_finite through abs), except the optional alpha check.
 
 import math
 
+import numpy as np
 import tensorflow as tf
 
 from softround_ops import _modes
@@ -86,27 +87,40 @@ def _checked_alpha(alpha, mode, x, check_values):
         return tf.identity(alpha)
 
 
+def _prepared(func, x, alpha, mode, check_alpha):
+    """(x, x in the compute dtype, alpha checked in the compute dtype)."""
+    _modes.check_mode(mode)
+    x = tf.convert_to_tensor(x)
+    if x.dtype not in (tf.float16, tf.bfloat16, tf.float32, tf.float64):
+        raise TypeError(f"{func}: x must be half, bfloat16, float32 or float64; got {x.dtype.name}")
+    if isinstance(alpha, (int, float)):
+        _modes.check_python_alpha(func, mode, alpha)
+        # alpha has x's dtype, as the op's inputs do (a Python float goes
+        # there directly, not through float32).
+        alpha = tf.constant(alpha, x.dtype)
+    else:
+        # Tensors, variables (Keras ones too) and arrays, never through
+        # tf.constant, which needs eager values.
+        alpha = tf.convert_to_tensor(alpha)
+    compute = x.dtype if x.dtype in (tf.float32, tf.float64) else tf.float32
+    xc = tf.cast(x, compute)
+    alpha = _checked_alpha(tf.cast(tf.cast(alpha, x.dtype), compute), mode, xc, check_alpha)
+    return x, xc, alpha
+
+
+def _finite(xc):
+    return tf.abs(xc) <= xc.dtype.max  # false for NaN and +-inf
+
+
 def soft_round(x, alpha, mode="tanh", name=None, check_alpha=True):
     """Pure-TF `softround_ops.soft_round`: y = floor(x) + c(x - floor(x)) for the mode's c.
 
     check_alpha=False leaves out the run-time check of a tensor alpha (an
     Assert op, which TFLite does not have and XLA ignores).
     """
-    _modes.check_mode(mode)
     with tf.name_scope(name or "soft_round_reference"):
-        x = tf.convert_to_tensor(x)
-        if x.dtype not in (tf.float16, tf.bfloat16, tf.float32, tf.float64):
-            raise TypeError(f"{_NAME}: x must be half, bfloat16, float32 or float64; got {x.dtype.name}")
-        if isinstance(alpha, (int, float)):
-            _modes.check_python_alpha(_NAME, mode, alpha)
-        compute = x.dtype if x.dtype in (tf.float32, tf.float64) else tf.float32
-        xc = tf.cast(x, compute)
-        # alpha has x's dtype, as the op's inputs do (a Python float goes there
-        # directly, not through float32).
-        if not isinstance(alpha, (tf.Tensor, tf.Variable)):
-            alpha = tf.constant(alpha, x.dtype)
-        alpha = _checked_alpha(tf.cast(tf.cast(alpha, x.dtype), compute), mode, xc, check_alpha)
-        finite = tf.abs(xc) <= xc.dtype.max  # false for NaN and +-inf
+        x, xc, alpha = _prepared(_NAME, x, alpha, mode, check_alpha)
+        finite = _finite(xc)
         if mode == "ste":
             # Straight-through: round forward, identity backward, inf kept.
             offset = tf.where(finite, tf.round(xc) - xc, tf.zeros_like(xc))
@@ -126,4 +140,105 @@ def soft_round(x, alpha, mode="tanh", name=None, check_alpha=True):
         return tf.cast(y, x.dtype)
 
 
+def _log1p(w):
+    """log(1 + w) for w >= 0 with builtins only (TFLite has no log1p): log(v) w / (v - 1), v = 1 + w."""
+    v = 1 + w
+    exact = v == 1
+    safe = tf.where(exact, tf.fill(tf.shape(v), tf.constant(2, v.dtype)), v)
+    return tf.where(exact, w, tf.math.log(safe) * w / (safe - 1))
+
+
+def _sharp_alpha(dtype):
+    """Above this alpha e^-alpha is not a normal number (the kernels' switch)."""
+    return 80.0 if dtype == tf.float32 else 700.0
+
+
+def _inverse_fraction_value(p, alpha):
+    """u = c^{-1}(p) on [0, 1/2] for tanh (soft_round_math.h's closed forms)."""
+    sharp = alpha > _sharp_alpha(alpha.dtype)
+    ones = tf.ones_like(alpha)
+    moderate_alpha = tf.where(sharp, ones, alpha)
+    sharp_alpha = tf.where(sharp, alpha, ones * (_sharp_alpha(alpha.dtype) + 1))
+    g = tf.exp(-moderate_alpha)
+    one_minus_g = _one_minus_exp(moderate_alpha)
+    w = p * one_minus_g * (1 + g) / g / (1 - p * one_minus_g)
+    moderate = _log1p(w) / (2 * moderate_alpha)
+    g_sharp = tf.exp(-sharp_alpha)
+    ratio = (p + g_sharp * (1 - p)) / (1 - p * _one_minus_exp(sharp_alpha))
+    ratio = tf.maximum(ratio, np.finfo(ratio.dtype.as_numpy_dtype).tiny)
+    sharp_value = 0.5 + tf.math.log(ratio) / (2 * sharp_alpha)
+    u = tf.clip_by_value(tf.where(sharp, sharp_value, moderate), 0.0, 0.5)
+    return tf.where(tf.equal(p, 0.5), tf.fill(tf.shape(u), tf.constant(0.5, u.dtype)), u)
 approx_round, approx_round_sin, round_ste = seed_helpers(soft_round)
+
+
+def _inverse_fraction(p, alpha, bound):
+    """u = c^{-1}(p) with the kernels' derivatives: du/dp = 1 / c'(u) and du/dalpha
+    in the closed forms of soft_round_math.h, which stay finite where autodiff of
+    the value would divide by an underflowed slope; a derivative beyond `bound`
+    (the dtype's largest finite value) is `bound`. p and alpha have one shape."""
+
+    @tf.custom_gradient
+    def fraction(p, alpha):
+        u = _inverse_fraction_value(p, alpha)
+
+        def gradient(du):
+            w = 0.5 - u
+            g = tf.exp(-alpha)
+            q = tf.exp(-2 * alpha * w)
+            one_minus_g = _one_minus_exp(alpha)
+            slope = 2 * alpha * q * (1 + g) / ((1 + q) ** 2 * one_minus_g)
+            safe = tf.maximum(slope, 1 / bound)
+            du_dp = tf.where(slope * bound > 1, 1 / safe, tf.fill(tf.shape(u), tf.constant(bound, u.dtype)))
+            e = tf.exp(-2 * alpha * u)
+            du_dalpha = (w - (e - g * q) / (2 * one_minus_g * (1 + g))) / alpha
+            return du * du_dp, du * du_dalpha
+
+        return u, gradient
+
+    return fraction(p, alpha)
+
+
+def _inverse(func, conditional_mean, x, alpha, mode, name, check_alpha):
+    _modes.check_mode(mode)
+    _modes.check_function(func, "inverse", mode)
+    with tf.name_scope(name or func.replace(" ", "_")):
+        x, xc, alpha = _prepared(func, x, alpha, mode, check_alpha)
+        bound = float(x.dtype.max)
+        finite = _finite(xc)
+        identity = alpha < _modes.TANH_IDENTITY_ALPHA
+        safe_alpha = tf.where(identity, tf.ones_like(alpha), alpha)
+        if conditional_mean:
+            base = tf.floor(tf.where(finite, xc, tf.zeros_like(xc)))
+            r = (xc - base) - 0.5
+        else:
+            base = tf.round(tf.where(finite, xc, tf.zeros_like(xc)))
+            r = xc - base
+        r = tf.where(finite, r, tf.zeros_like(xc))
+        below = r < 0
+        p = tf.where(below, -r, r)
+        u = _inverse_fraction(p, tf.broadcast_to(safe_alpha, tf.shape(p)), bound)
+        signed = tf.where(below, -u, u)
+        value = base + (0.5 + signed) if conditional_mean else base + signed
+        keep = finite & tf.logical_not(identity)
+        passthrough = tf.where(finite, xc, tf.stop_gradient(xc))
+        y = tf.reshape(tf.where(keep, value, passthrough), tf.shape(xc))
+        return tf.cast(y, x.dtype)
+
+
+def soft_round_inverse(y, alpha, mode="tanh", name=None, check_alpha=True):
+    """Pure-TF `softround_ops.soft_round_inverse` (tanh only)."""
+    return _inverse("soft_round_inverse (reference)", False, y, alpha, mode, name, check_alpha)
+
+
+def soft_round_conditional_mean(y, alpha, mode="tanh", name=None, check_alpha=True):
+    """Pure-TF `softround_ops.soft_round_conditional_mean` (tanh only)."""
+    return _inverse("soft_round_conditional_mean (reference)", True, y, alpha, mode, name, check_alpha)
+
+
+# The op's `function` attr -> the reference that computes it.
+FUNCTIONS = {
+    "forward": soft_round,
+    "inverse": soft_round_inverse,
+    "conditional_mean": soft_round_conditional_mean,
+}

@@ -219,6 +219,12 @@ SOFTROUND_HD T OneMinusExpOfNegative(T a) {
   return underflow ? T(1) : e;
 }
 
+// v for r >= 0, -v for r < 0 (unlike copysign, v keeps its own sign).
+template <typename T>
+SOFTROUND_HD T Signed(T v, T r) {
+  return r < T(0) ? -v : v;
+}
+
 template <typename T>
 SOFTROUND_HD T Clamp(T v, T bound) {
   return v > bound ? bound : (v < -bound ? -bound : v);
@@ -562,8 +568,8 @@ SOFTROUND_HD Quantities<T> ForwardQuantities(T x,
   const LocalDerivatives<T> d = params.Local(std::fabs(r));
   const bool finite = M == Mode::kSte || detail::IsFinite(x);
   q.dx = finite ? d.slope : T(0);
-  q.dxx = finite ? std::copysign(d.curvature, r) : T(0);
-  q.dalpha = finite ? std::copysign(d.alpha_slope, r) : T(0);
+  q.dxx = finite ? detail::Signed(d.curvature, r) : T(0);
+  q.dalpha = finite ? detail::Signed(d.alpha_slope, r) : T(0);
   q.dx_dalpha = finite ? d.mixed : T(0);
   return q;
 }
@@ -640,11 +646,11 @@ struct TanhInverse {
         (T(1) - T(2) * alpha * w * tau - forward.mixed_offset) * inv_alpha;
     Quantities<T> d;
     d.dx = detail::Clamp(dx, bound);
-    d.dxx = tau == T(0) ? T(0)
-                        : detail::Clamp(std::copysign(T(-2) * alpha * tau * dx
-                                                          * dx, r),
-                                        bound);
-    d.dalpha = std::copysign(du_da, r);
+    d.dxx = tau == T(0)
+                ? T(0)
+                : detail::Clamp(detail::Signed(T(-2) * alpha * tau * dx * dx, r),
+                                bound);
+    d.dalpha = detail::Signed(du_da, r);
     d.dx_dalpha = mixed_num == T(0) ? T(0) : detail::Clamp(-mixed_num * dx,
                                                            bound);
     return d;
