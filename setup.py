@@ -88,7 +88,7 @@ class CMakeBuild(build_ext):
 
 setup(
     package_dir={"": "python"},
-    packages=["softround_ops", "softround_ops.demo"],
+    packages=["softround_ops", "softround_ops.compat", "softround_ops.demo"],
     ext_modules=[CMakeExtension("softround_ops._soft_round_ops")],
     cmdclass={"build_ext": CMakeBuild},
     extras_require={

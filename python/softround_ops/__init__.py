@@ -14,7 +14,7 @@
 `softround_ops.portable()` exports models without the custom op.
 """
 
-from softround_ops import _gradients, _loader, keras, reference  # noqa: F401  (registrations)
+from softround_ops import _gradients, _loader, compat, keras, reference  # noqa: F401  (registrations)
 from softround_ops._api import (
     approx_round,
     approx_round_sin,
@@ -40,6 +40,7 @@ __all__ = [
     "LibraryLoadError",
     "approx_round",
     "approx_round_sin",
+    "compat",
     "keras",
     "portable",
     "reference",

@@ -1,4 +1,5 @@
-"""Keras 3 pieces: the SoftRound layer and the AlphaSchedule callback.
+"""Keras 3 pieces: the SoftRound, SoftRoundInverse and SoftRoundConditionalMean
+layers and the AlphaSchedule callback.
 
     model = keras.Sequential([..., keras.layers.Dense(1), softround_ops.keras.SoftRound(alpha=1.0)])
     model.fit(x, y, callbacks=[softround_ops.keras.AlphaSchedule(1.0, 20.0, hard_rounding_epochs=2)])
@@ -18,15 +19,89 @@ from softround_ops import _api, _modes
 
 _PACKAGE = "softround_ops"
 
+# Where a trainable alpha is kept by the constraint: the mode's range, with
+# the open ends closed a little (sigmoid needs alpha > 0, sine a width > 0).
+_TRAINABLE_ALPHA_RANGE = {
+    "tanh": (0.0, math.inf),
+    "sigmoid": (1e-3, math.inf),
+    "sine": (1e-3, 1.0),
+    "ste": (-math.inf, math.inf),
+}
+
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class SoftRound(keras.layers.Layer):
+class AlphaRange(keras.constraints.Constraint):
+    """Projects a trainable alpha into its mode's range after each optimizer step."""
+
+    def __init__(self, mode="tanh"):
+        _modes.check_mode(mode)
+        self.mode = mode
+
+    def __call__(self, w):
+        low, high = _TRAINABLE_ALPHA_RANGE[self.mode]
+        return keras.ops.clip(w, low, high)
+
+    def get_config(self):
+        return {"mode": self.mode}
+
+
+class _AlphaLayer(keras.layers.Layer):
+    """A layer with an alpha weight: fixed (annealed by AlphaSchedule) or trainable.
+
+    alpha_shape: () for one alpha, or a shape that broadcasts to the inputs
+    without enlarging them, e.g. (channels,) for one alpha per channel of the
+    last axis. With alpha_trainable=True the optimizer learns it, kept inside
+    the mode's range by the `AlphaRange` constraint (a projection after each
+    step: tanh >= 0, sigmoid >= 1e-3, sine in [1e-3, 1]).
+    """
+
+    def __init__(self, alpha, mode, alpha_trainable, alpha_shape, **kwargs):
+        super().__init__(**kwargs)
+        _modes.check_mode(mode)
+        _modes.check_python_alpha(type(self).__name__, mode, alpha)
+        if keras.backend.backend() != "tensorflow":
+            raise RuntimeError(
+                f"softround_ops.keras.{type(self).__name__} needs Keras's TensorFlow backend; "
+                f"KERAS_BACKEND is {keras.backend.backend()!r}"
+            )
+        self.initial_alpha = float(alpha)
+        self.mode = mode
+        self.alpha_trainable = bool(alpha_trainable)
+        self.alpha_shape = tuple(int(d) for d in (alpha_shape or ()))
+        self.alpha = self.add_weight(
+            name="alpha",
+            shape=self.alpha_shape,
+            initializer=keras.initializers.Constant(self.initial_alpha),
+            trainable=self.alpha_trainable,
+            constraint=AlphaRange(mode) if self.alpha_trainable else None,
+            dtype="float32",
+        )
+
+    def _alpha_for(self, inputs):
+        return tf.cast(self.alpha, inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            alpha=self.initial_alpha,
+            alpha_trainable=self.alpha_trainable,
+            alpha_shape=list(self.alpha_shape),
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class SoftRound(_AlphaLayer):
     """Soft rounding while training, exact rounding at inference.
 
     Args:
       alpha: the starting value of the mode's parameter (see
         `softround_ops.soft_round`). It lives in a non-trainable weight, so
-        `AlphaSchedule` (or `layer.alpha.assign`) changes it without retracing.
+        `AlphaSchedule` (or `layer.alpha.assign`) changes it without retracing,
+        unless `alpha_trainable`.
       mode: "tanh", "sigmoid", "sine" or "ste".
       noise: add uniform noise in [-0.5, 0.5) after the soft round while
         training (Agustsson & Theis 2020: it trains the layers after this one
@@ -34,34 +109,33 @@ class SoftRound(keras.layers.Layer):
       round_at_inference: with `training=False`, return exact `round(x)`
         (half to even), so predictions are integers; otherwise the soft round.
       seed: seed of the noise.
+      alpha_trainable: learn alpha with the other weights (as DSQ does); it
+        is then kept in the mode's range by a projection (`AlphaRange`), and
+        `AlphaSchedule` refuses the layer.
+      alpha_shape: the alpha weight's shape: () (default) or e.g. (channels,)
+        for one alpha per channel of the last axis.
 
     While the non-trainable weight `hard_rounding` is 1 (AlphaSchedule sets it
     for its last epochs), training also rounds exactly, with a straight-through
     gradient and no noise.
     """
 
-    def __init__(self, alpha=5.0, mode="tanh", noise=False, round_at_inference=True, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        _modes.check_mode(mode)
-        _modes.check_python_alpha("SoftRound", mode, alpha)
-        if keras.backend.backend() != "tensorflow":
-            raise RuntimeError(
-                f"softround_ops.keras.SoftRound needs Keras's TensorFlow backend; "
-                f"KERAS_BACKEND is {keras.backend.backend()!r}"
-            )
-        self.initial_alpha = float(alpha)
-        self.mode = mode
+    def __init__(
+        self,
+        alpha=5.0,
+        mode="tanh",
+        noise=False,
+        round_at_inference=True,
+        seed=None,
+        alpha_trainable=False,
+        alpha_shape=None,
+        **kwargs,
+    ):
+        super().__init__(alpha, mode, alpha_trainable, alpha_shape, **kwargs)
         self.noise = bool(noise)
         self.round_at_inference = bool(round_at_inference)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed) if noise else None
-        self.alpha = self.add_weight(
-            name="alpha",
-            shape=(),
-            initializer=keras.initializers.Constant(self.initial_alpha),
-            trainable=False,
-            dtype="float32",
-        )
         self.hard_rounding = self.add_weight(
             name="hard_rounding", shape=(), initializer="zeros", trainable=False, dtype="float32"
         )
@@ -72,7 +146,7 @@ class SoftRound(keras.layers.Layer):
         return tf.cond(self.hard_rounding > 0.5, lambda: _api.round_ste(inputs), lambda: self._noisy(inputs))
 
     def _soft(self, inputs):
-        return _api.soft_round(inputs, tf.cast(self.alpha, inputs.dtype), mode=self.mode)
+        return _api.soft_round(inputs, self._alpha_for(inputs), mode=self.mode)
 
     def _noisy(self, inputs):
         y = self._soft(inputs)
@@ -81,19 +155,42 @@ class SoftRound(keras.layers.Layer):
             y += keras.random.uniform(shape, -0.5, 0.5, dtype=inputs.dtype, seed=self.seed_generator)
         return y
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
     def get_config(self):
         config = super().get_config()
         config.update(
-            alpha=self.initial_alpha,
             mode=self.mode,
             noise=self.noise,
             round_at_inference=self.round_at_inference,
             seed=self.seed,
         )
         return config
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class SoftRoundInverse(_AlphaLayer):
+    """`softround_ops.soft_round_inverse` as a layer (tanh), in training and inference alike.
+
+    Args: alpha, alpha_trainable, alpha_shape as in `SoftRound`.
+    """
+
+    def __init__(self, alpha=5.0, alpha_trainable=False, alpha_shape=None, **kwargs):
+        super().__init__(alpha, "tanh", alpha_trainable, alpha_shape, **kwargs)
+
+    def call(self, inputs):
+        return _api.soft_round_inverse(inputs, self._alpha_for(inputs))
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE)
+class SoftRoundConditionalMean(_AlphaLayer):
+    """`softround_ops.soft_round_conditional_mean` as a layer (tanh): the decoder side
+    of Agustsson & Theis 2020. Args: alpha, alpha_trainable, alpha_shape as in `SoftRound`.
+    """
+
+    def __init__(self, alpha=5.0, alpha_trainable=False, alpha_shape=None, **kwargs):
+        super().__init__(alpha, "tanh", alpha_trainable, alpha_shape, **kwargs)
+
+    def call(self, inputs):
+        return _api.soft_round_conditional_mean(inputs, self._alpha_for(inputs))
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -149,8 +246,23 @@ class AlphaSchedule(keras.callbacks.Callback):
         return self.epochs if self.epochs is not None else max(1, total - self.hard_rounding_epochs)
 
     def on_train_begin(self, logs=None):
-        if not self._layers():
+        layers = self._layers()
+        if not layers:
             raise ValueError("AlphaSchedule: the model has no softround_ops.keras.SoftRound layer")
+        for layer in layers:
+            if layer.alpha_trainable:
+                raise ValueError(
+                    f"AlphaSchedule: layer {layer.name!r} learns its alpha (alpha_trainable=True); "
+                    "a schedule would overwrite what the optimizer learns. Schedule only layers "
+                    "with a fixed alpha."
+                )
+            for end in (self.start, self.end):
+                if not _modes.alpha_in_range(layer.mode, end):
+                    raise ValueError(
+                        f"AlphaSchedule: the schedule {self.start:g} -> {self.end:g} leaves the range of "
+                        f"layer {layer.name!r} (mode {layer.mode!r}, alpha must be "
+                        f"{_modes.ALPHA_RANGES[layer.mode]}) at {end:g}"
+                    )
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
