@@ -69,3 +69,20 @@ def steepest_slope(mode, alpha):
     if mode == "sine":
         return np.pi / (2 * alpha)
     return 1.0
+
+
+def inverse(y, alpha):
+    """The tanh soft round's inverse in the closed form: m = floor(y) + 1/2,
+    x = m + clip(atanh(2 (y - m) tanh(alpha/2)) / alpha, -1/2, 1/2); y below alpha 1e-3."""
+    y = np.asarray(y, np.float64)
+    alpha = np.broadcast_to(np.asarray(alpha, np.float64), y.shape)
+    with np.errstate(all="ignore"):
+        safe = np.where(alpha < TANH_IDENTITY_ALPHA, 1.0, alpha)
+        m = np.floor(y) + 0.5
+        x = m + np.clip(np.arctanh(2 * (y - m) * np.tanh(safe / 2)) / safe, -0.5, 0.5)
+    return np.where((alpha < TANH_IDENTITY_ALPHA) | ~np.isfinite(y), y, x)
+
+
+def conditional_mean(y, alpha):
+    """inverse(y - 1/2) + 1/2."""
+    return inverse(np.asarray(y, np.float64) - 0.5, alpha) + 0.5

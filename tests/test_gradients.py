@@ -106,12 +106,17 @@ def test_upstream_gradient_is_multiplied(backend):
     )
 
 
-def test_alpha_gets_no_gradient_from_the_custom_op():
-    x = tf.constant([0.3, 0.7])
-    alpha = tf.Variable(4.0)
+def test_a_variable_alpha_gets_the_same_gradient_from_both_backends(backend):
+    _, soft_round = backend
+    x = tf.constant([0.3, 0.7, 1.2], tf.float64)
+    alpha = tf.Variable(4.0, dtype=tf.float64)
     with tf.GradientTape() as tape:
-        y = softround_ops.soft_round(x, alpha)
-    assert tape.gradient(y, alpha) is None
+        y = soft_round(x, alpha)
+    with tf.GradientTape() as tape_reference:
+        y_reference = softround_ops.reference.soft_round(x, alpha)
+    got = tape.gradient(y, alpha)
+    assert got is not None
+    np.testing.assert_allclose(got, tape_reference.gradient(y_reference, alpha), rtol=1e-12)
 
 
 def test_graph_contains_soft_round_and_its_gradient_op():

@@ -168,7 +168,10 @@ def _inverse_fraction_value(p, alpha):
     ratio = tf.maximum(ratio, np.finfo(ratio.dtype.as_numpy_dtype).tiny)
     sharp_value = 0.5 + tf.math.log(ratio) / (2 * sharp_alpha)
     u = tf.clip_by_value(tf.where(sharp, sharp_value, moderate), 0.0, 0.5)
-    return tf.where(tf.equal(p, 0.5), tf.fill(tf.shape(u), tf.constant(0.5, u.dtype)), u)
+    # Integers and half-integers are fixed points (p = 0 needs the g that
+    # underflowed in the sharp form).
+    u = tf.where(tf.equal(p, 0.5), tf.fill(tf.shape(u), tf.constant(0.5, u.dtype)), u)
+    return tf.where(tf.equal(p, 0.0), tf.zeros_like(u), u)
 approx_round, approx_round_sin, round_ste = seed_helpers(soft_round)
 
 
@@ -202,7 +205,7 @@ def _inverse_fraction(p, alpha, bound):
 def _inverse(func, conditional_mean, x, alpha, mode, name, check_alpha):
     _modes.check_mode(mode)
     _modes.check_function(func, "inverse", mode)
-    with tf.name_scope(name or func.replace(" ", "_")):
+    with tf.name_scope(name or func.split(" ")[0] + "_reference"):
         x, xc, alpha = _prepared(func, x, alpha, mode, check_alpha)
         bound = float(x.dtype.max)
         finite = _finite(xc)

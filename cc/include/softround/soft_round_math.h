@@ -626,8 +626,10 @@ struct TanhInverse {
         sharp ? T(0) : ((v - T(1)) - w) * (v < T(2) ? T(2) - v : T(0));
     const T u = (sharp ? T(0.5) : T(0)) +
                 (detail::LogOfPositive(v) - correction) * inv_two_alpha;
+    // p = 0 (an integer; subnormal p are flushed to 0) is a fixed point:
+    // log(p + g) would need the g that underflowed in the sharp form.
     const T clipped = u > T(0) ? (u < T(0.5) ? u : T(0.5)) : T(0);
-    return p == T(0.5) ? T(0.5) : clipped;
+    return p == T(0.5) ? T(0.5) : (p == T(0) ? T(0) : clipped);
   }
 
   // Derivatives of the inverse at fraction u, signed by r (the side).
