@@ -6,7 +6,10 @@
 For each dtype, the roofline is tf.negative (one read and one write per element)
 and its gradient through GradientTape; for each mode, the fused op (forward,
 and forward+backward through GradientTape), the pure-TF reference as a graph
-(tf.function) and compiled by XLA (jit_compile=True). Every case runs inside a
+(tf.function) and compiled by XLA (jit_compile=True); and in float32 the inverse and the
+conditional mean, alpha's gradient, a per-channel alpha, and
+tensorflow-compression's formulas as TF ops (--no-family leaves them out).
+Every case runs inside a
 tf.function on the same input; repetitions are interleaved across cases in a
 shuffled order and reported as medians; ratios are to the roofline of the same
 dtype, size and pass in the same run. Small tensors are also timed eagerly
@@ -73,7 +76,73 @@ def forward_backward(fn, jit_compile=False):
     return tf.function(run, jit_compile=jit_compile, autograph=False)
 
 
-def build_cases(modes, dtypes):
+def forward_backward_alpha(fn, alpha, jit_compile=False):
+    """Forward and backward with alpha's gradient requested too."""
+
+    def run(x, dy):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = fn(x, alpha)
+        return y, tape.gradient(y, [x, alpha], output_gradients=dy)
+
+    return tf.function(run, jit_compile=jit_compile, autograph=False)
+
+
+# tensorflow-compression's formulas as TensorFlow ops (written from the paper and
+# its published API): what its users run today.
+def tfc_soft_round(x, alpha, eps=1e-3):
+    m = tf.floor(x) + 0.5
+    r = x - m
+    z = tf.tanh(alpha / 2.0) * 2.0
+    y = m + tf.tanh(alpha * r) / z
+    return tf.where(alpha < eps, x, y)
+
+
+def tfc_soft_round_inverse(y, alpha, eps=1e-3):
+    m = tf.floor(y) + 0.5
+    s = (y - m) * (tf.tanh(alpha / 2.0) * 2.0)
+    r = tf.clip_by_value(tf.atanh(s) / alpha, -0.5, 0.5)
+    return tf.where(alpha < eps, y, m + r)
+
+
+def tfc_soft_round_conditional_mean(y, alpha):
+    return tfc_soft_round_inverse(y - 0.5, alpha) + 0.5
+
+
+FAMILY = {
+    "soft_round": (sro.soft_round, tfc_soft_round),
+    "inverse": (sro.soft_round_inverse, tfc_soft_round_inverse),
+    "cond_mean": (sro.soft_round_conditional_mean, tfc_soft_round_conditional_mean),
+}
+CHANNELS = 1024
+
+
+def per_channel(fn):
+    """fn on x viewed as (rows, 1024) with one alpha per channel."""
+    alpha = tf.constant(np.linspace(4.0, 6.0, CHANNELS), tf.float32)
+    return lambda x: tf.reshape(fn(tf.reshape(x, [-1, CHANNELS]), tf.cast(alpha, x.dtype)), tf.shape(x))
+
+
+def build_family_cases(cases):
+    """float32: each function fused and as tensorflow-compression's TF ops (graph and XLA),
+    alpha's gradient requested or not, scalar and per-channel alpha."""
+    alpha = tf.Variable(5.0)
+    for name, (fused, tfc) in FAMILY.items():
+        for label, fn in [("fused", fused), ("tfc graph", tfc)]:
+            one = lambda x, fn=fn: fn(x, 5.0)  # noqa: E731
+            cases["float32", f"{name} {label} fwd"] = forward(one)
+            cases["float32", f"{name} {label} fwd+bwd"] = forward_backward(one)
+        tfc_one = lambda x, tfc=tfc: tfc(x, 5.0)  # noqa: E731
+        cases["float32", f"{name} tfc xla fwd"] = tf.function(
+            lambda x, dy, f=tfc_one: f(x), jit_compile=True, autograph=False
+        )
+        cases["float32", f"{name} tfc xla fwd+bwd"] = forward_backward(tfc_one, jit_compile=True)
+        cases["float32", f"{name} fused +alpha fwd+bwd"] = forward_backward_alpha(fused, alpha)
+        cases["float32", f"{name} per-channel fwd"] = forward(per_channel(fused))
+        cases["float32", f"{name} per-channel fwd+bwd"] = forward_backward(per_channel(fused))
+
+
+def build_cases(modes, dtypes, family=False):
     """{(dtype, case name): tf.function(x, dy)}; names like 'tanh fused fwd+bwd'."""
     cases = {}
     for dtype in dtypes:
@@ -96,6 +165,10 @@ def build_cases(modes, dtypes):
                 lambda x, dy, ref=ref: ref(x), jit_compile=True, autograph=False
             )
             cases[dtype, f"{mode} xla fwd+bwd"] = forward_backward(ref, jit_compile=True)
+    if family:
+        cases.setdefault(("float32", "roofline fwd"), forward(tf.negative))
+        cases.setdefault(("float32", "roofline fwd+bwd"), forward_backward(tf.negative))
+        build_family_cases(cases)
     return cases
 
 
@@ -259,6 +332,13 @@ def main():
     parser.add_argument("--dtypes", default=",".join(DTYPES), help="comma-separated dtypes")
     parser.add_argument("--json", default="benchmarks/results.json", help="where to write the results")
     parser.add_argument("--plot", default="benchmarks/results.png", help="where to write the plot")
+    parser.add_argument(
+        "--family",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="float32 cases of the inverse and conditional mean, alpha gradients, per-channel alpha, "
+        "and tensorflow-compression's formulas as TF ops",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, 3 reps, tanh, float32")
     _allocator_option(parser)
     args = parser.parse_args()
@@ -285,7 +365,7 @@ def main():
         f"custom ops: {info['custom_ops']}, allocator: {args.allocator}"
     )
 
-    cases = build_cases(modes, dtypes)
+    cases = build_cases(modes, dtypes, family=args.family)
     progress = tf.keras.utils.Progbar(len(cases) * len(sizes) * args.reps, unit_name="timing")
     results, faults = measure_graphs(cases, sizes, args.reps, progress)
     eager = measure_eager(modes, eager_sizes, args.eager_reps)
