@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "cc/kernels/cpu_clones.h"
 #include "cc/kernels/float16_arrays.h"
@@ -59,32 +60,29 @@ SOFTROUND_HD void BackwardLoop(const T* dy, const T* x, const T* alpha, T* dx,
 }
 
 // Every quantity of function F through one evaluator per alpha value.
-template <Function F, Mode M, typename T>
-struct Evaluator {
+// (Plain structs picked by std::conditional: an evaluator that inherited its
+// call operator was not inlined into the cloned loops, which then ran
+// scalar.)
+template <Mode M, typename T>
+struct ForwardEvaluator {
   ModeParams<M, T> params;
-  SOFTROUND_HD Evaluator(T alpha, T) : params(alpha) {}
+  SOFTROUND_HD ForwardEvaluator(T alpha, T) : params(alpha) {}
   SOFTROUND_HD Quantities<T> operator()(T x) const {
     return ForwardQuantities<M>(x, params);
   }
 };
-template <Function F, typename T>
+template <bool kConditionalMean, typename T>
 struct InverseEvaluator {
   TanhInverse<T> inverse;
   SOFTROUND_HD InverseEvaluator(T alpha, T bound) : inverse(alpha, bound) {}
   SOFTROUND_HD Quantities<T> operator()(T y) const {
-    return InverseQuantities<F == Function::kConditionalMean>(y, inverse);
+    return InverseQuantities<kConditionalMean>(y, inverse);
   }
 };
-template <typename T>
-struct Evaluator<Function::kInverse, Mode::kTanh, T>
-    : InverseEvaluator<Function::kInverse, T> {
-  using InverseEvaluator<Function::kInverse, T>::InverseEvaluator;
-};
-template <typename T>
-struct Evaluator<Function::kConditionalMean, Mode::kTanh, T>
-    : InverseEvaluator<Function::kConditionalMean, T> {
-  using InverseEvaluator<Function::kConditionalMean, T>::InverseEvaluator;
-};
+template <Function F, Mode M, typename T>
+using Evaluator = typename std::conditional<
+    F == Function::kForward, ForwardEvaluator<M, T>,
+    InverseEvaluator<F == Function::kConditionalMean, T>>::type;
 
 template <Quantity Q, typename T>
 SOFTROUND_HD T Pick(const Quantities<T>& q) {
@@ -100,26 +98,38 @@ template <Quantity Q>
 constexpr Quantity kAlphaPartner =
     Q == Quantity::kDx ? Quantity::kDalpha : Quantity::kDxDalpha;
 
+// out[i] and, with kWithAlpha, alpha's term: per element into
+// alpha_products[i], or for a scalar alpha their sum into alpha_products[0]
+// (a register reduction: no second pass).
 template <Function F, Mode M, Quantity Q, bool kWithAlpha, typename T,
           typename A>
 SOFTROUND_HD void QuantityLoop(const T* dy, const T* x, const T* alpha,
                                bool per_element, T bound, T* out,
                                A* alpha_products, int64_t n) {
   using Eval = Evaluator<F, M, T>;
+  // Writes out[i] and returns the alpha term (0 without kWithAlpha).
   auto element = [&](const Eval& eval, int64_t i) SOFTROUND_LAMBDA_INLINE {
     const Quantities<T> q = eval(x[i]);
     if constexpr (Q == Quantity::kValue) {
       out[i] = q.value;
+      return A(0);
     } else {
       const T g = dy[i];
-      if constexpr (kWithAlpha) {
-        alpha_products[i] = A(g * Pick<kAlphaPartner<Q>>(q));
-      }
       out[i] = g * Pick<Q>(q);
+      return kWithAlpha ? A(g * Pick<kAlphaPartner<Q>>(q)) : A(0);
     }
   };
   if (per_element) {
-    for (int64_t i = 0; i < n; ++i) element(Eval(alpha[i], bound), i);
+    for (int64_t i = 0; i < n; ++i) {
+      const A term = element(Eval(alpha[i], bound), i);
+      if constexpr (kWithAlpha) alpha_products[i] = term;
+    }
+  } else if constexpr (kWithAlpha) {
+    const Eval eval(alpha[0], bound);
+    A sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t i = 0; i < n; ++i) sum += element(eval, i);
+    alpha_products[0] = sum;
   } else {
     const Eval eval(alpha[0], bound);
 #pragma omp simd
@@ -169,43 +179,58 @@ SOFTROUND_HD void DispatchQuantity(const LoopSpec& spec, const T* dy,
 #undef SOFTROUND_QUANTITY_LOOP
 }
 
-// The (function, mode) pair as template arguments. Only tanh has an inverse
-// (the op kernels refuse the others before any loop runs).
+// One entry point per (function, mode) and type, each cloned per x86-64
+// level, so that each clone holds a handful of loops.
+#define SOFTROUND_FAMILY_ENTRY(NAME, F, M, T, A)                               \
+  SOFTROUND_CPU_CLONES void NAME(const LoopSpec& spec, const T* dy,           \
+                                 const T* x, const T* alpha, bool per_element, \
+                                 T bound, T* out, A* alpha_products,           \
+                                 int64_t n) {                                  \
+    DispatchQuantity<F, M>(spec, dy, x, alpha, per_element, bound, out,        \
+                           alpha_products, n);                                 \
+  }
+#define SOFTROUND_FAMILY_ENTRIES(T, A)                                        \
+  SOFTROUND_FAMILY_ENTRY(TanhLoop, Function::kForward, Mode::kTanh, T, A)     \
+  SOFTROUND_FAMILY_ENTRY(SigmoidLoop, Function::kForward, Mode::kSigmoid, T,  \
+                         A)                                                   \
+  SOFTROUND_FAMILY_ENTRY(SineLoop, Function::kForward, Mode::kSine, T, A)     \
+  SOFTROUND_FAMILY_ENTRY(SteLoop, Function::kForward, Mode::kSte, T, A)       \
+  SOFTROUND_FAMILY_ENTRY(InverseLoop, Function::kInverse, Mode::kTanh, T, A)  \
+  SOFTROUND_FAMILY_ENTRY(ConditionalMeanLoop, Function::kConditionalMean,     \
+                         Mode::kTanh, T, A)
+SOFTROUND_FAMILY_ENTRIES(float, float)
+SOFTROUND_FAMILY_ENTRIES(double, double)
+#undef SOFTROUND_FAMILY_ENTRIES
+#undef SOFTROUND_FAMILY_ENTRY
+
+// The entry of spec's (function, mode). Only tanh has an inverse (the op
+// kernels refuse the others before any loop runs).
 template <typename T, typename A>
-SOFTROUND_HD void Dispatch(const LoopSpec& spec, const T* dy, const T* x,
-                           const T* alpha, bool per_element, T bound, T* out,
-                           A* alpha_products, int64_t n) {
-#define SOFTROUND_DISPATCH(F, M)                                          \
-  return DispatchQuantity<F, M>(spec, dy, x, alpha, per_element, bound, \
-                                out, alpha_products, n)
-  switch (spec.function) {
-    case Function::kInverse:
-      SOFTROUND_DISPATCH(Function::kInverse, Mode::kTanh);
-    case Function::kConditionalMean:
-      SOFTROUND_DISPATCH(Function::kConditionalMean, Mode::kTanh);
-    case Function::kForward:
-      break;
+void Dispatch(const LoopSpec& spec, const T* dy, const T* x, const T* alpha,
+              bool per_element, T bound, T* out, A* alpha_products,
+              int64_t n) {
+  using Entry = void (*)(const LoopSpec&, const T*, const T*, const T*, bool,
+                         T, T*, A*, int64_t);
+  Entry entry = &TanhLoop;
+  if (spec.function == Function::kInverse) {
+    entry = &InverseLoop;
+  } else if (spec.function == Function::kConditionalMean) {
+    entry = &ConditionalMeanLoop;
+  } else if (spec.mode == Mode::kSigmoid) {
+    entry = &SigmoidLoop;
+  } else if (spec.mode == Mode::kSine) {
+    entry = &SineLoop;
+  } else if (spec.mode == Mode::kSte) {
+    entry = &SteLoop;
   }
-  switch (spec.mode) {
-    case Mode::kTanh:
-      SOFTROUND_DISPATCH(Function::kForward, Mode::kTanh);
-    case Mode::kSigmoid:
-      SOFTROUND_DISPATCH(Function::kForward, Mode::kSigmoid);
-    case Mode::kSine:
-      SOFTROUND_DISPATCH(Function::kForward, Mode::kSine);
-    case Mode::kSte:
-      SOFTROUND_DISPATCH(Function::kForward, Mode::kSte);
-  }
-#undef SOFTROUND_DISPATCH
+  entry(spec, dy, x, alpha, per_element, bound, out, alpha_products, n);
 }
 
 // The float entry with the bound of the tensor's own dtype (the 16-bit
 // chunks pass theirs).
-SOFTROUND_CPU_CLONES void RunFloatLoop(const LoopSpec& spec, const float* dy,
-                                       const float* x, const float* alpha,
-                                       bool per_element, float bound,
-                                       float* out, float* alpha_products,
-                                       int64_t n) {
+void RunFloatLoop(const LoopSpec& spec, const float* dy, const float* x,
+                  const float* alpha, bool per_element, float bound,
+                  float* out, float* alpha_products, int64_t n) {
   Dispatch(spec, dy, x, alpha, per_element, bound, out, alpha_products, n);
 }
 
@@ -225,17 +250,21 @@ void ChunkedLoop(const LoopSpec& spec, const S* dy, const S* x, const S* alpha,
   if (passes_dy) return PassGradient(dy, out, n);
   float dy_chunk[kChunk], x_chunk[kChunk], alpha_chunk[kChunk];
   if (!per_element) Widen(alpha, alpha_chunk, 1);
+  float sum = 0, chunk_sum = 0;
   for (int64_t start = 0; start < n; start += kChunk) {
     const int64_t length = std::min(kChunk, n - start);
     if (dy != nullptr) Widen(dy + start, dy_chunk, length);
     Widen(x + start, x_chunk, length);
     if (per_element) Widen(alpha + start, alpha_chunk, length);
+    float* products = alpha_products == nullptr ? nullptr
+                      : per_element            ? alpha_products + start
+                                               : &chunk_sum;
     RunFloatLoop(spec, dy != nullptr ? dy_chunk : nullptr, x_chunk,
-                 alpha_chunk, per_element, bound, x_chunk,
-                 alpha_products == nullptr ? nullptr : alpha_products + start,
-                 length);
+                 alpha_chunk, per_element, bound, x_chunk, products, length);
+    sum += chunk_sum;
     Narrow(x_chunk, out + start, length);
   }
+  if (alpha_products != nullptr && !per_element) alpha_products[0] = sum;
 }
 
 }  // namespace
@@ -247,10 +276,9 @@ void RunLoop(const LoopSpec& spec, const float* dy, const float* x,
                std::numeric_limits<float>::max(), out, alpha_products, n);
 }
 
-SOFTROUND_CPU_CLONES void RunLoop(const LoopSpec& spec, const double* dy,
-                                  const double* x, const double* alpha,
-                                  bool per_element, double* out,
-                                  double* alpha_products, int64_t n) {
+void RunLoop(const LoopSpec& spec, const double* dy, const double* x,
+             const double* alpha, bool per_element, double* out,
+             double* alpha_products, int64_t n) {
   Dispatch(spec, dy, x, alpha, per_element, std::numeric_limits<double>::max(),
            out, alpha_products, n);
 }

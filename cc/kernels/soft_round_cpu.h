@@ -19,8 +19,10 @@ namespace cpu {
 using LoopSpec = Spec;
 
 // Element i uses alpha[alpha_per_element ? i : 0]; out may be x or dy.
-// alpha_products are float for the float and 16-bit types, double for
-// double (nullptr unless spec.with_alpha).
+// With spec.with_alpha, alpha_products[i] receives element i's alpha term,
+// or, for a scalar alpha (!alpha_per_element), alpha_products[0] their sum;
+// float for the float and 16-bit types, double for double (nullptr
+// otherwise).
 #define SOFTROUND_DECLARE_CPU_LOOPS(T, A)                                  \
   void RunLoop(const LoopSpec& spec, const T* dy, const T* x,              \
                const T* alpha, bool alpha_per_element, T* out,             \

@@ -32,7 +32,7 @@ double CyclesPerElement(const softround::Spec& spec, bool alpha_per_element) {
 
 // Tiles of the alpha-gradient reduction: at most this many, whole periods.
 constexpr int64_t kMaxTiles = 64;
-// Elements per segment whose alpha terms are summed from a stack buffer.
+// Elements per piece whose alpha terms are summed from a stack buffer.
 constexpr int64_t kSegment = 1024;
 
 }  // namespace
@@ -113,7 +113,8 @@ absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx,
       const int64_t begin = tile * rows / tiles * period;
       const int64_t end = std::min(n, (tile + 1) * rows / tiles * period);
       double* sums = partial.data() + tile * period;
-      for_each_piece(begin, end, kSegment,
+      // A scalar alpha's loop sums in registers: no need for short pieces.
+      for_each_piece(begin, end, per_element ? kSegment : end - begin,
                      [&](int64_t i, int64_t length, int64_t offset) {
                        A products[kSegment];
                        run(i, length, offset, products);
@@ -122,11 +123,7 @@ absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx,
                            sums[offset + j] += products[j];
                          }
                        } else {
-                         A segment_sum = 0;
-                         for (int64_t j = 0; j < length; ++j) {
-                           segment_sum += products[j];
-                         }
-                         sums[0] += segment_sum;
+                         sums[0] += products[0];  // the loop's own sum
                        }
                      });
     }

@@ -82,8 +82,8 @@ struct Traits<float> {
   // Taylor degrees for full precision: exp on |r| <= ln2/2, sin on [0, pi/2].
   static constexpr int kExpDegree = 7;
   static constexpr int kSinDegree = 13;
-  // Terms of the atanh series of log (|s| <= 0.1716, s^2 <= 0.0295).
-  static constexpr int kLogTerms = 5;
+  // Terms of the atanh series of log of a ratio (|s| <= 1/3, s^2 <= 1/9).
+  static constexpr int kLogRatioTerms = 7;
 };
 template <>
 struct Traits<double> {
@@ -93,7 +93,7 @@ struct Traits<double> {
   static constexpr double kExpArgMin = -700.0;
   static constexpr int kExpDegree = 13;
   static constexpr int kSinDegree = 21;
-  static constexpr int kLogTerms = 10;
+  static constexpr int kLogRatioTerms = 17;
 };
 
 template <typename To, typename From>
@@ -192,23 +192,29 @@ SOFTROUND_HD T AtanhSeriesTail(T s2) {
   }
 }
 
-// log(v) for a positive normal v, to a few ulp, branch-free: v = 2^k m with
-// m in [sqrt(1/2), sqrt(2)), log(m) = 2 atanh((m - 1) / (m + 1)) by series.
+// log(a / b) for positive normal a and b with one division: a = 2^ka ma,
+// b = 2^kb mb with ma, mb in [sqrt(1/2), sqrt(2)), log(ma / mb) = 2 atanh(s),
+// s = (ma - mb) / (ma + mb). `difference` is a - b computed without
+// cancellation by the caller; where ka = kb it gives ma - mb exactly, so
+// that log(a / b) keeps its relative accuracy as a / b tends to 1.
 template <typename T>
-SOFTROUND_HD T LogOfPositive(T v) {
+SOFTROUND_HD T LogOfRatio(T a, T b, T difference) {
   using Int = typename Traits<T>::Int;
   constexpr int kMant = Traits<T>::kMantissaBits;
   constexpr T kSqrtHalf = T(0.70710678118654752440);
   constexpr T kLn2Hi = T(0.693145751953125);
   constexpr T kLn2Lo = T(1.42860682030941723212e-6);
-  const Int offset = BitCast<Int>(v) - BitCast<Int>(kSqrtHalf);
-  const Int k = offset >> kMant;  // arithmetic shift: floor
-  const T m = BitCast<T>(BitCast<Int>(v) - (k << kMant));
-  const T s = (m - T(1)) / (m + T(1));
-  const T s2 = s * s;
-  const T log_m = T(2) * s * AtanhSeriesTail<T, 0, Traits<T>::kLogTerms>(s2);
-  const T kf = T(k);
-  return kf * kLn2Hi + (kf * kLn2Lo + log_m);
+  const Int ka = (BitCast<Int>(a) - BitCast<Int>(kSqrtHalf)) >> kMant;
+  const Int kb = (BitCast<Int>(b) - BitCast<Int>(kSqrtHalf)) >> kMant;
+  const T ma = BitCast<T>(BitCast<Int>(a) - (ka << kMant));
+  const T mb = BitCast<T>(BitCast<Int>(b) - (kb << kMant));
+  const T unscale = BitCast<T>((Int(Traits<T>::kExponentBias) - ka) << kMant);
+  const T numerator = ka == kb ? difference * unscale : ma - mb;
+  const T s = numerator / (ma + mb);
+  const T series =
+      T(2) * s * AtanhSeriesTail<T, 0, Traits<T>::kLogRatioTerms>(s * s);
+  const T k = T(ka - kb);
+  return k * kLn2Hi + (k * kLn2Lo + series);
 }
 
 // 1 - e^{-a} for a >= 0, without cancellation for small a.
@@ -580,72 +586,85 @@ SOFTROUND_HD Quantities<T> ForwardQuantities(T x,
 // (relative accuracy near p = 0; K overflows for sharp alphas), or, where
 // g = e^{-alpha} is not a normal number,
 //   u = 1/2 + log((p + g (1 - p)) / (1 - p (1 - g))) / (2 alpha),
-// both clipped to [0, 1/2]. Its derivatives come from the forward ones at u
-// in forms whose factors never turn 0 / 0: with the forward's c' = alpha k,
-//   du/dp = 1 / c',  d2u/dp2 = -2 alpha tau / c'^2,
-//   du/da = (w - (e^{-2 alpha u} - g q) / (2 (1 - g^2))) / alpha,
-//   d2u/dp da = -(2 alpha tau du/da + (1 - 2 alpha w tau - mixed_offset) /
-//   alpha) / c'.
+// both clipped to [0, 1/2]. Its derivatives need no exponential: with
+// H = tanh(alpha/2), tau = tanh(alpha (1/2 - u)) = (1 - 2p) H and
+// 1 - tau^2 = ((1 - H) + 2pH) ((1 + H) - 2pH) (no cancellation),
+//   du/dp = 2H / (alpha (1 - tau^2)) = 1 / c'(u),
+//   d2u/dp2 = -2 alpha tau (du/dp)^2,
+//   du/da = (w - (1 - 2p) (1 - H^2) / (2 (1 - tau^2))) / alpha,  w = 1/2 - u,
+//   d2u/dp da = -(2 alpha tau du/da + (1 - 2 alpha w tau - 2 alpha g /
+//   (1 - g^2)) / alpha) du/dp.
 // A derivative whose magnitude exceeds `bound` (the largest finite value of
-// the caller's dtype: 1 / c' is infinite where c' underflows) is `bound`.
+// the caller's dtype: du/dp is infinite where c' underflows) is `bound`.
 template <typename T>
 struct TanhInverse {
   bool identity;
   bool sharp;
+  T alpha;
   T g;
   T one_minus_g;
   T scale;  // K
   T inv_two_alpha;
   T inv_alpha;
   T bound;
-  TanhDerivatives<T> forward;
+  T half;             // H
+  T one_minus_half;   // 1 - H = 2g / (1 + g)
+  T one_minus_half2;  // 1 - H^2
+  T slope_scale;      // 2H / alpha
+  T mixed_offset;     // 2 alpha g / (1 - g^2)
 
   SOFTROUND_HD TanhInverse(T a, T bound_)
       : TanhInverse(a >= T(kTanhIdentityAlpha) ? a : T(1),
-                    !(a >= T(kTanhIdentityAlpha)), bound_) {}
-  SOFTROUND_HD TanhInverse(T a, bool identity_, T bound_)
+                    !(a >= T(kTanhIdentityAlpha)), bound_,
+                    detail::ExpOfNonPositive(a >= T(kTanhIdentityAlpha) ? -a
+                                                                       : T(-1))) {}
+  SOFTROUND_HD TanhInverse(T a, bool identity_, T bound_, T g_)
       : identity(identity_),
         sharp(a > -T(detail::Traits<T>::kExpArgMin)),
-        g(detail::ExpOfNonPositive(-a)),
+        alpha(a),
+        g(g_),
         one_minus_g(detail::OneMinusExpOfNegative(a)),
-        scale(sharp ? T(1) : one_minus_g * (T(1) + g) / g),
+        scale(sharp ? T(1) : one_minus_g * (T(1) + g_) / g_),
         inv_two_alpha(T(0.5) / a),
         inv_alpha(T(1) / a),
         bound(bound_),
-        forward(a) {}
+        half(one_minus_g / (T(1) + g_)),
+        one_minus_half(T(2) * g_ / (T(1) + g_)),
+        one_minus_half2(one_minus_half * (T(1) + half)),
+        slope_scale(T(2) * half / a),
+        mixed_offset(T(2) * a * g_ / (one_minus_g * (T(1) + g_))) {}
 
+  // log(A / B) by LogOfRatio with B = 1 - p (1 - g) (in [1/2, 1]) and
+  // A = B + p K (moderate: A / B = 1 + w) or p + g (1 - p) (sharp).
   SOFTROUND_HD T Fraction(T p) const {
-    const T inv_den = T(1) / (T(1) - p * one_minus_g);
-    const T w = p * scale * inv_den;
-    const T ratio = (p + g * (T(1) - p)) * inv_den;
     constexpr T kTiny = std::numeric_limits<T>::min();
-    const T v = sharp ? (ratio > kTiny ? ratio : kTiny) : T(1) + w;
-    // log1p(w) = log(v) - ((v - 1) - w) / v; 1 / v ~ 2 - v where the
-    // correction matters (v near 1), and it is negligible from v = 2 on.
-    const T correction =
-        sharp ? T(0) : ((v - T(1)) - w) * (v < T(2) ? T(2) - v : T(0));
+    const T b = T(1) - p * one_minus_g;
+    const T p_scale = p * scale;
+    const T sharp_a = p + g * (T(1) - p);
+    const T a = sharp ? (sharp_a > kTiny ? sharp_a : kTiny) : b + p_scale;
+    const T difference = sharp ? a - b : p_scale;
     const T u = (sharp ? T(0.5) : T(0)) +
-                (detail::LogOfPositive(v) - correction) * inv_two_alpha;
+                detail::LogOfRatio(a, b, difference) * inv_two_alpha;
     // p = 0 (an integer; subnormal p are flushed to 0) is a fixed point:
     // log(p + g) would need the g that underflowed in the sharp form.
     const T clipped = u > T(0) ? (u < T(0.5) ? u : T(0.5)) : T(0);
     return p == T(0.5) ? T(0.5) : (p == T(0) ? T(0) : clipped);
   }
 
-  // Derivatives of the inverse at fraction u, signed by r (the side).
-  SOFTROUND_HD Quantities<T> Derivatives(T u, T r) const {
-    const T alpha = forward.alpha;
+  // Derivatives of the inverse at p = |r| and its fraction u, signed by r.
+  SOFTROUND_HD Quantities<T> Derivatives(T p, T u, T r) const {
+    const T two_p_half = T(2) * p * half;
+    const T inv_product =
+        T(1) / ((one_minus_half + two_p_half) * ((T(1) + half) - two_p_half));
+    const T tau = half - two_p_half;
+    const T dx = slope_scale * inv_product;
+    // (1 - H^2) / (1 - tau^2), which is 1 at p = 0 (0 / 0 once g underflows).
+    const T spread = p == T(0) ? T(1) : one_minus_half2 * inv_product;
     const T w = T(0.5) - u;
-    const T q = forward.Q(w);
-    const T inv = T(1) / (T(1) + q);
-    const T tau = (T(1) - q) * inv;
-    const T dx = T(1) / (alpha * forward.slope_factor * q * inv * inv);
-    const T e = detail::ExpOfNonPositive(T(-2) * alpha * u);
-    const T du_da = (w - (e - g * q) * T(0.5) / forward.one_minus_g2) *
-                    inv_alpha;
+    const T du_da = (w - T(0.5) * (T(1) - T(2) * p) * spread) * inv_alpha;
     const T mixed_num =
         T(2) * alpha * tau * du_da +
-        (T(1) - T(2) * alpha * w * tau - forward.mixed_offset) * inv_alpha;
+        (T(1) - T(2) * alpha * w * tau - mixed_offset) * inv_alpha;
     Quantities<T> d;
     d.dx = detail::Clamp(dx, bound);
     d.dxx = tau == T(0)
@@ -674,11 +693,12 @@ SOFTROUND_HD Quantities<T> InverseQuantities(T y, const TanhInverse<T>& inv) {
     base = std::rint(y);
     r = y - base;
   }
-  const T u = inv.Fraction(std::fabs(r));
+  const T p = std::fabs(r);
+  const T u = inv.Fraction(p);
   const T signed_u = std::copysign(u, r);
   const T value = kConditionalMean ? base + (T(0.5) + signed_u) : base + signed_u;
   const bool finite = detail::IsFinite(y);
-  Quantities<T> q = inv.Derivatives(u, r);
+  Quantities<T> q = inv.Derivatives(p, u, r);
   q.value = (finite && !inv.identity) ? value : y;
   q.dx = finite ? (inv.identity ? T(1) : q.dx) : T(0);
   const bool curved = finite && !inv.identity;
