@@ -1,4 +1,4 @@
-"""Shared fixtures: the two backends, dtypes and tolerances of the issue."""
+"""Shared fixtures: the two backends, the dtypes and the tolerances of docs/design.md."""
 
 import os
 import subprocess
@@ -51,7 +51,7 @@ def ulp(values, np_dtype):
 
 
 def value_tolerance(expected, np_dtype):
-    """The issue's accuracy: 1e-12 / 2e-6 relative to max(1, |y|), one ulp for 16-bit types."""
+    """The accuracy the project holds to: 1e-12 / 2e-6 relative to max(1, |y|), one ulp for 16-bit types."""
     scale = np.maximum(1.0, np.abs(expected))
     if np_dtype == np.float64:
         return 1e-12 * scale

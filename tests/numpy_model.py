@@ -1,4 +1,4 @@
-"""An independent float64 NumPy model of DESIGN.md's formulas: the tests' closed forms."""
+"""An independent float64 NumPy model of docs/design.md's formulas: the tests' closed forms."""
 
 import numpy as np
 

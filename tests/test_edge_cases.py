@@ -1,4 +1,4 @@
-"""Alpha broadcasting, empty and scalar tensors, extreme alpha and x (DESIGN.md's traps)."""
+"""Alpha broadcasting, empty and scalar tensors, extreme alpha and x (docs/design.md's special values)."""
 
 import numpy as np
 import pytest
@@ -92,7 +92,7 @@ def test_huge_alpha_approaches_round_and_stays_finite(backend, dtype_name, alpha
     _, soft_round = backend
     tf_dtype, _ = DTYPES[dtype_name]
     if dtype_name == "float16" and alpha > 65504:
-        pytest.skip("float16 cannot hold alpha > 65504 (DESIGN.md)")
+        pytest.skip("float16 cannot hold alpha > 65504 (docs/design.md)")
     x = tf.constant([-1.7, -0.4, 0.1, 0.45, 0.5, 0.55, 2.49, 3.0], tf_dtype)
     y = soft_round(x, alpha).numpy().astype(np.float64)
     g = gradient(soft_round, x, alpha, "tanh").numpy().astype(np.float64)

@@ -1,4 +1,4 @@
-"""Values of every mode x dtype x backend against the closed forms of DESIGN.md."""
+"""Values of every mode x dtype x backend against the closed forms of docs/design.md."""
 
 import numpy as np
 import pytest
@@ -72,12 +72,12 @@ def test_tanh_is_the_normalized_seed_sigmoid(backend):
 
 @pytest.mark.parametrize("alpha,jump", [(1.0, 0.755), (5.0, 0.15), (10.0, 0.013)])
 def test_sigmoid_jump_at_integers(backend, alpha, jump):
-    """DESIGN.md: the seed's sigmoid jumps by 1 - tanh(alpha/4) at each integer."""
+    """docs/design.md: the seed's sigmoid jumps by 1 - tanh(alpha/4) at each integer."""
     _, soft_round = backend
     x = tf.constant([2.0 - 1e-12, 2.0], tf.float64)
     left, right = soft_round(x, alpha, mode="sigmoid").numpy()
     assert right - left == pytest.approx(1 - np.tanh(alpha / 4), abs=1e-9)
-    assert right - left == pytest.approx(jump, abs=2e-3)  # DESIGN.md rounds its figures
+    assert right - left == pytest.approx(jump, abs=2e-3)  # docs/design.md rounds its figures
 
 
 def test_sine_band_edges(backend):

@@ -1,7 +1,7 @@
 """Soft round in plain TensorFlow ops: the test oracle, the fallback, and what
 runs under XLA and in portable exports.
 
-Correct on its own terms (DESIGN.md), differentiable by autodiff, and free of
+Correct on its own terms (docs/design.md), differentiable by autodiff, and free of
 NaN in any unselected `tf.where` branch, so that no NaN reaches a gradient.
 Half and bfloat16 are computed in float32 and rounded once, as the kernels do.
 Only ops that TFLite has as builtins are used (hence expm1 through tanh and

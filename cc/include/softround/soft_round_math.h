@@ -5,7 +5,7 @@
 // not jumps) so that a loop calling it vectorizes, and uses only +, -, *, /,
 // rint and bit casts (plus fused multiply-adds where the compiler contracts).
 //
-// DESIGN.md writes every mode as y = n + c(f), n = floor(x), f = x - n. Each
+// docs/design.md writes every mode as y = n + c(f), n = floor(x), f = x - n. Each
 // c is point-symmetric, c(1 - f) = 1 - c(f), so the same y is
 //   y = m + sign(r) c(|r|),  m = rint(x),  r = x - m,  |r| <= 1/2,
 // which we compute instead: r is exact where x - floor(x) is not (x just
