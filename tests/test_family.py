@@ -12,7 +12,6 @@ from conftest import DTYPES, ulp
 from numpy_model import conditional_mean as model_conditional_mean
 from numpy_model import inverse as model_inverse
 from numpy_model import slope as model_slope
-from numpy_model import soft_round as model_soft_round
 
 FAMILY = {
     "inverse": (softround_ops.soft_round_inverse, reference.soft_round_inverse),
@@ -138,7 +137,9 @@ def test_values_and_gradients_are_finite_everywhere(family_backend, dtype_name, 
             assert np.isfinite(array).all(), f"{name} alpha={alpha}: {what} not finite"
         # 1 / soft_round' at an integer is about e^alpha / (2 alpha): beyond the dtype's max it saturates.
         if name != "forward" and alpha > 0 and np.exp(min(alpha, 700.0)) / (2 * alpha) > 2 * largest:
-            at_integer = tf.cast(d_y, tf.float64).numpy()[np.asarray(y) == (0.5 if name != "inverse" else 0.0)]
+            at_integer = tf.cast(d_y, tf.float64).numpy()[
+                np.asarray(y) == (0.5 if name != "inverse" else 0.0)
+            ]
             assert (at_integer == largest).all(), f"{name} alpha={alpha}: slope {at_integer} not saturated"
 
 
@@ -194,7 +195,11 @@ def test_gradients_match_central_differences(family_backend, name, mode, alpha, 
     d_x, d_alpha = run(x, alpha_t)
 
     def loss(x_values, alpha_values):
-        return np.sum(weights.numpy() * call(name, family_backend, tf.constant(x_values), tf.constant(alpha_values), mode).numpy(), axis=None)
+        return np.sum(
+            weights.numpy()
+            * call(name, family_backend, tf.constant(x_values), tf.constant(alpha_values), mode).numpy(),
+            axis=None,
+        )
 
     def per_element(x_values):
         return weights.numpy() * call(name, family_backend, tf.constant(x_values), alpha_t, mode).numpy()
@@ -218,7 +223,12 @@ def second_derivatives(name, backend, x, alpha, mode):
             value = call(name, backend, x, alpha, mode)
         d_x = inner.gradient(value, x)
         d_alpha = inner.gradient(value, alpha)
-    return outer.gradient(d_x, x), outer.gradient(d_x, alpha), outer.gradient(d_alpha, alpha), outer.gradient(d_alpha, x)
+    return (
+        outer.gradient(d_x, x),
+        outer.gradient(d_x, alpha),
+        outer.gradient(d_alpha, alpha),
+        outer.gradient(d_alpha, x),
+    )
 
 
 @pytest.mark.parametrize("name,mode,alpha", CASES)
@@ -236,7 +246,9 @@ def test_second_derivatives_match_central_differences(family_backend, name, mode
         return tape.gradient(value, x_values if wrt == "x" else alpha_value).numpy()
 
     scale = max(1.0, alpha) ** 2
-    np.testing.assert_allclose(d_xx, central_difference(lambda p: first(p, alpha, "x"), x_np), rtol=1e-5, atol=1e-6 * scale)
+    np.testing.assert_allclose(
+        d_xx, central_difference(lambda p: first(p, alpha, "x"), x_np), rtol=1e-5, atol=1e-6 * scale
+    )
     # d/dalpha of the x-gradient summed over x (alpha is a scalar).
     expected_x_alpha = central_difference(lambda a: first(x_np, a, "x").sum(), alpha)
     np.testing.assert_allclose(d_x_alpha, expected_x_alpha, rtol=1e-5, atol=1e-6 * scale)
@@ -257,7 +269,11 @@ def test_mixed_second_derivatives_agree(name, mode, alpha):
 def test_hessians_and_hessian_vector_products(family_backend):
     x = tf.constant(random_points(np.random.default_rng(5), 50)[:16])
     for name, mode, alpha in CASES:
-        hessian = tf.function(lambda x: tf.hessians(tf.reduce_sum(call(name, family_backend, x, alpha, mode)), x)[0])(x)
+
+        def hessian_of(x, name=name, alpha=alpha, mode=mode):
+            return tf.hessians(tf.reduce_sum(call(name, family_backend, x, alpha, mode)), x)[0]
+
+        hessian = tf.function(hessian_of)(x)
         d_xx, *_ = second_derivatives(name, family_backend, x, tf.constant(alpha, tf.float64), mode)
         np.testing.assert_allclose(np.diag(hessian.numpy()), d_xx, rtol=1e-9, atol=1e-12)
         off_diagonal = hessian.numpy() - np.diag(np.diag(hessian.numpy()))
@@ -401,8 +417,11 @@ def test_third_derivatives_raise_a_clear_error():
 
 def test_graphs_hold_the_compiled_ops():
     x = tf.constant([0.2, 0.7])
-    for function, attr in [(softround_ops.soft_round_inverse, b"inverse"), (softround_ops.soft_round_conditional_mean, b"conditional_mean")]:
-        graph = tf.function(lambda x: function(x, 5.0)).get_concrete_function(x).graph
+    for function, attr in [
+        (softround_ops.soft_round_inverse, b"inverse"),
+        (softround_ops.soft_round_conditional_mean, b"conditional_mean"),
+    ]:
+        graph = tf.function(lambda x, f=function: f(x, 5.0)).get_concrete_function(x).graph
         ops = [op for op in graph.get_operations() if op.type == "SoftRound"]
         assert len(ops) == 1 and ops[0].get_attr("function") == attr
 

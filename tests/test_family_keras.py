@@ -63,7 +63,9 @@ def test_trainable_alpha_stays_in_its_mode_range(mode, start, low, high):
 
 def test_alpha_schedule_refuses_a_trainable_alpha():
     x, y = regression_data(channels=1)
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1), SoftRound(alpha=1.0, alpha_trainable=True, name="learned")])
+    model = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(1), SoftRound(alpha=1.0, alpha_trainable=True, name="learned")]
+    )
     model.compile(optimizer="sgd", loss="mae")
     with pytest.raises(ValueError, match="layer 'learned' learns its alpha"):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[AlphaSchedule(1.0, 5.0)])
@@ -71,13 +73,24 @@ def test_alpha_schedule_refuses_a_trainable_alpha():
 
 def test_alpha_schedule_checks_its_range_against_each_layer_before_training():
     x, y = regression_data(channels=1)
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1), SoftRound(alpha=0.5, mode="sine", name="band")])
+    model = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(1), SoftRound(alpha=0.5, mode="sine", name="band")]
+    )
     model.compile(optimizer="sgd", loss="mae")
-    with pytest.raises(ValueError, match=r"leaves the range of layer 'band' \(mode 'sine', alpha must be a width in \(0, 1\]\) at 20"):
+    with pytest.raises(
+        ValueError,
+        match=r"leaves the range of layer 'band' \(mode 'sine', alpha must be a width in \(0, 1\]\) at 20",
+    ):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[AlphaSchedule(1.0, 20.0)])
 
 
-@pytest.mark.parametrize("layer_class,function", [(SoftRoundInverse, softround_ops.soft_round_inverse), (SoftRoundConditionalMean, softround_ops.soft_round_conditional_mean)])
+@pytest.mark.parametrize(
+    "layer_class,function",
+    [
+        (SoftRoundInverse, softround_ops.soft_round_inverse),
+        (SoftRoundConditionalMean, softround_ops.soft_round_conditional_mean),
+    ],
+)
 def test_inverse_layers_apply_their_function_and_serialize(layer_class, function):
     layer = layer_class(alpha=4.0)
     x = tf.constant([[0.1, 0.4, 0.6, 1.3]])
@@ -92,7 +105,9 @@ def test_tfc_functions_are_ours():
     x = tf.constant(np.linspace(-2.3, 2.3, 47), tf.float32)
     np.testing.assert_array_equal(tfc.soft_round(x, 5.0), softround_ops.soft_round(x, 5.0))
     np.testing.assert_array_equal(tfc.soft_round_inverse(x, 5.0), softround_ops.soft_round_inverse(x, 5.0))
-    np.testing.assert_array_equal(tfc.soft_round_conditional_mean(x, 5.0), softround_ops.soft_round_conditional_mean(x, 5.0))
+    np.testing.assert_array_equal(
+        tfc.soft_round_conditional_mean(x, 5.0), softround_ops.soft_round_conditional_mean(x, 5.0)
+    )
     np.testing.assert_array_equal(tfc.round_st(x), tf.round(x))
     np.testing.assert_allclose(tfc.round_st(x, 0.25), tf.round(x - 0.25) + 0.25)
     with tf.GradientTape() as tape:
@@ -112,7 +127,13 @@ def test_tfc_eps_is_the_identity_threshold():
 def test_tfc_layers():
     x = tf.constant([[0.2, 0.7, 1.4]])
     np.testing.assert_array_equal(tfc.SoftRound(alpha=3.0)(x), softround_ops.soft_round(x, 3.0))
-    np.testing.assert_array_equal(tfc.SoftRound(alpha=3.0, inverse=True)(x), softround_ops.soft_round_inverse(x, 3.0))
-    np.testing.assert_array_equal(tfc.SoftRoundConditionalMean(alpha=3.0)(x), softround_ops.soft_round_conditional_mean(x, 3.0))
-    layer = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(tfc.SoftRound(alpha=2.0, inverse=True)))
+    np.testing.assert_array_equal(
+        tfc.SoftRound(alpha=3.0, inverse=True)(x), softround_ops.soft_round_inverse(x, 3.0)
+    )
+    np.testing.assert_array_equal(
+        tfc.SoftRoundConditionalMean(alpha=3.0)(x), softround_ops.soft_round_conditional_mean(x, 3.0)
+    )
+    layer = keras.saving.deserialize_keras_object(
+        keras.saving.serialize_keras_object(tfc.SoftRound(alpha=2.0, inverse=True))
+    )
     assert isinstance(layer, tfc.SoftRound) and layer.inverse and layer.alpha == 2.0

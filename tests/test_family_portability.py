@@ -5,11 +5,11 @@ import json
 import numpy as np
 import pytest
 import tensorflow as tf
+from test_portability import op_types
 
 import softround_ops
 
 from conftest import run_python
-from test_portability import op_types
 
 FUNCTIONS = {
     "soft_round": softround_ops.soft_round,

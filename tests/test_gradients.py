@@ -42,7 +42,7 @@ def test_gradients_match_closed_form(backend, dtype_name, mode):
 
 
 def test_tanh_slopes_at_known_points(backend):
-    """docs/design.md: alpha / (2 tanh(alpha/2)) at half-integers, 0.5 alpha (1 - tanh^2) / tanh at integers."""
+    """docs/design.md: alpha / (2 tanh(alpha/2)) at half-integers, about 2 alpha e^-alpha at integers."""
     _, soft_round = backend
     for alpha in [1.0, 5.0, 20.0]:
         g = gradient(soft_round, tf.constant([2.5, 3.0], tf.float64), alpha, "tanh").numpy()

@@ -123,10 +123,9 @@ absl::Status PrepareAlpha(OpKernelContext* ctx, const char* op,
     TF_RETURN_IF_ERROR(ctx->allocate_temp(DataTypeToEnum<T>::value, x_shape,
                                           &storage, on_host));
     T* expanded = storage.flat<T>().data();
-    ForEachAlphaOffset(dims, x_shape.dim_sizes(),
-                       [&](int64_t i, int64_t offset) {
-                         expanded[i] = values(offset);
-                       });
+    ForEachAlphaOffset(
+        dims, x_shape.dim_sizes(),
+        [&](int64_t i, int64_t offset) { expanded[i] = values(offset); });
     out->data = expanded;
     out->period = n;
     out->expanded = true;

@@ -145,12 +145,12 @@ void PassGradient(const S* dy, S* dx, int64_t n) {
 
 template <Function F, Mode M, typename T, typename A>
 SOFTROUND_HD void DispatchQuantity(const LoopSpec& spec, const T* dy,
-                                   const T* x, const T* alpha,
-                                   bool per_element, T bound, T* out,
-                                   A* alpha_products, int64_t n) {
-#define SOFTROUND_QUANTITY_LOOP(Q, WITH_ALPHA)                             \
-  return QuantityLoop<F, M, Q, WITH_ALPHA>(dy, x, alpha, per_element,     \
-                                           bound, out, alpha_products, n)
+                                   const T* x, const T* alpha, bool per_element,
+                                   T bound, T* out, A* alpha_products,
+                                   int64_t n) {
+#define SOFTROUND_QUANTITY_LOOP(Q, WITH_ALPHA)                               \
+  return QuantityLoop<F, M, Q, WITH_ALPHA>(dy, x, alpha, per_element, bound, \
+                                           out, alpha_products, n)
   constexpr bool kFastForward = F == Function::kForward;
   switch (spec.quantity) {
     case Quantity::kValue:
@@ -181,22 +181,21 @@ SOFTROUND_HD void DispatchQuantity(const LoopSpec& spec, const T* dy,
 
 // One entry point per (function, mode) and type, each cloned per x86-64
 // level, so that each clone holds a handful of loops.
-#define SOFTROUND_FAMILY_ENTRY(NAME, F, M, T, A)                               \
-  SOFTROUND_CPU_CLONES void NAME(const LoopSpec& spec, const T* dy,           \
-                                 const T* x, const T* alpha, bool per_element, \
-                                 T bound, T* out, A* alpha_products,           \
-                                 int64_t n) {                                  \
-    DispatchQuantity<F, M>(spec, dy, x, alpha, per_element, bound, out,        \
-                           alpha_products, n);                                 \
+#define SOFTROUND_FAMILY_ENTRY(NAME, F, M, T, A)                         \
+  SOFTROUND_CPU_CLONES void NAME(                                        \
+      const LoopSpec& spec, const T* dy, const T* x, const T* alpha,     \
+      bool per_element, T bound, T* out, A* alpha_products, int64_t n) { \
+    DispatchQuantity<F, M>(spec, dy, x, alpha, per_element, bound, out,  \
+                           alpha_products, n);                           \
   }
-#define SOFTROUND_FAMILY_ENTRIES(T, A)                                        \
-  SOFTROUND_FAMILY_ENTRY(TanhLoop, Function::kForward, Mode::kTanh, T, A)     \
-  SOFTROUND_FAMILY_ENTRY(SigmoidLoop, Function::kForward, Mode::kSigmoid, T,  \
-                         A)                                                   \
-  SOFTROUND_FAMILY_ENTRY(SineLoop, Function::kForward, Mode::kSine, T, A)     \
-  SOFTROUND_FAMILY_ENTRY(SteLoop, Function::kForward, Mode::kSte, T, A)       \
-  SOFTROUND_FAMILY_ENTRY(InverseLoop, Function::kInverse, Mode::kTanh, T, A)  \
-  SOFTROUND_FAMILY_ENTRY(ConditionalMeanLoop, Function::kConditionalMean,     \
+#define SOFTROUND_FAMILY_ENTRIES(T, A)                                       \
+  SOFTROUND_FAMILY_ENTRY(TanhLoop, Function::kForward, Mode::kTanh, T, A)    \
+  SOFTROUND_FAMILY_ENTRY(SigmoidLoop, Function::kForward, Mode::kSigmoid, T, \
+                         A)                                                  \
+  SOFTROUND_FAMILY_ENTRY(SineLoop, Function::kForward, Mode::kSine, T, A)    \
+  SOFTROUND_FAMILY_ENTRY(SteLoop, Function::kForward, Mode::kSte, T, A)      \
+  SOFTROUND_FAMILY_ENTRY(InverseLoop, Function::kInverse, Mode::kTanh, T, A) \
+  SOFTROUND_FAMILY_ENTRY(ConditionalMeanLoop, Function::kConditionalMean,    \
                          Mode::kTanh, T, A)
 SOFTROUND_FAMILY_ENTRIES(float, float)
 SOFTROUND_FAMILY_ENTRIES(double, double)
@@ -207,10 +206,9 @@ SOFTROUND_FAMILY_ENTRIES(double, double)
 // kernels refuse the others before any loop runs).
 template <typename T, typename A>
 void Dispatch(const LoopSpec& spec, const T* dy, const T* x, const T* alpha,
-              bool per_element, T bound, T* out, A* alpha_products,
-              int64_t n) {
-  using Entry = void (*)(const LoopSpec&, const T*, const T*, const T*, bool,
-                         T, T*, A*, int64_t);
+              bool per_element, T bound, T* out, A* alpha_products, int64_t n) {
+  using Entry = void (*)(const LoopSpec&, const T*, const T*, const T*, bool, T,
+                         T*, A*, int64_t);
   Entry entry = &TanhLoop;
   if (spec.function == Function::kInverse) {
     entry = &InverseLoop;
@@ -229,8 +227,8 @@ void Dispatch(const LoopSpec& spec, const T* dy, const T* x, const T* alpha,
 // The float entry with the bound of the tensor's own dtype (the 16-bit
 // chunks pass theirs).
 void RunFloatLoop(const LoopSpec& spec, const float* dy, const float* x,
-                  const float* alpha, bool per_element, float bound,
-                  float* out, float* alpha_products, int64_t n) {
+                  const float* alpha, bool per_element, float bound, float* out,
+                  float* alpha_products, int64_t n) {
   Dispatch(spec, dy, x, alpha, per_element, bound, out, alpha_products, n);
 }
 
@@ -257,10 +255,10 @@ void ChunkedLoop(const LoopSpec& spec, const S* dy, const S* x, const S* alpha,
     Widen(x + start, x_chunk, length);
     if (per_element) Widen(alpha + start, alpha_chunk, length);
     float* products = alpha_products == nullptr ? nullptr
-                      : per_element            ? alpha_products + start
-                                               : &chunk_sum;
-    RunFloatLoop(spec, dy != nullptr ? dy_chunk : nullptr, x_chunk,
-                 alpha_chunk, per_element, bound, x_chunk, products, length);
+                      : per_element             ? alpha_products + start
+                                                : &chunk_sum;
+    RunFloatLoop(spec, dy != nullptr ? dy_chunk : nullptr, x_chunk, alpha_chunk,
+                 per_element, bound, x_chunk, products, length);
     sum += chunk_sum;
     Narrow(x_chunk, out + start, length);
   }
@@ -292,9 +290,8 @@ void RunLoop(const LoopSpec& spec, const Float16Bits* dy, const Float16Bits* x,
 }
 
 void RunLoop(const LoopSpec& spec, const BFloat16Bits* dy,
-             const BFloat16Bits* x, const BFloat16Bits* alpha,
-             bool per_element, BFloat16Bits* out, float* alpha_products,
-             int64_t n) {
+             const BFloat16Bits* x, const BFloat16Bits* alpha, bool per_element,
+             BFloat16Bits* out, float* alpha_products, int64_t n) {
   ChunkedLoop(spec, dy, x, alpha, per_element, 3.38953139e38f, out,
               alpha_products, n);
 }

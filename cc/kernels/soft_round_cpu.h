@@ -23,21 +23,20 @@ using LoopSpec = Spec;
 // or, for a scalar alpha (!alpha_per_element), alpha_products[0] their sum;
 // float for the float and 16-bit types, double for double (nullptr
 // otherwise).
-#define SOFTROUND_DECLARE_CPU_LOOPS(T, A)                                  \
-  void RunLoop(const LoopSpec& spec, const T* dy, const T* x,              \
-               const T* alpha, bool alpha_per_element, T* out,             \
-               A* alpha_products, int64_t n);                              \
-  /* SoftRound and SoftRoundGrad (dx = dy * dy/dx). */                     \
-  inline void SoftRoundForward(Mode mode, const T* x, const T* alpha,      \
-                               bool alpha_per_element, T* y, int64_t n) {  \
-    RunLoop(LoopSpec{mode}, nullptr, x, alpha, alpha_per_element, y,       \
-            nullptr, n);                                                   \
-  }                                                                        \
-  inline void SoftRoundBackward(Mode mode, const T* dy, const T* x,        \
-                                const T* alpha, bool alpha_per_element,    \
-                                T* dx, int64_t n) {                        \
-    RunLoop(LoopSpec{mode, Function::kForward, Quantity::kDx}, dy, x,      \
-            alpha, alpha_per_element, dx, nullptr, n);                     \
+#define SOFTROUND_DECLARE_CPU_LOOPS(T, A)                                      \
+  void RunLoop(const LoopSpec& spec, const T* dy, const T* x, const T* alpha,  \
+               bool alpha_per_element, T* out, A* alpha_products, int64_t n);  \
+  /* SoftRound and SoftRoundGrad (dx = dy * dy/dx). */                         \
+  inline void SoftRoundForward(Mode mode, const T* x, const T* alpha,          \
+                               bool alpha_per_element, T* y, int64_t n) {      \
+    RunLoop(LoopSpec{mode}, nullptr, x, alpha, alpha_per_element, y, nullptr,  \
+            n);                                                                \
+  }                                                                            \
+  inline void SoftRoundBackward(Mode mode, const T* dy, const T* x,            \
+                                const T* alpha, bool alpha_per_element, T* dx, \
+                                int64_t n) {                                   \
+    RunLoop(LoopSpec{mode, Function::kForward, Quantity::kDx}, dy, x, alpha,   \
+            alpha_per_element, dx, nullptr, n);                                \
   }
 
 SOFTROUND_DECLARE_CPU_LOOPS(float, float)

@@ -136,15 +136,16 @@ __global__ void FamilyKernel(FamilyArguments<S> a) {
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < a.n;
        i += stride) {
-    const C alpha =
-        a.alpha == nullptr ? a.alpha_value : IO::Load(a.alpha[i % a.alpha_period]);
-    const Quantities<C> q = EvaluateFamily<F, M>(IO::Load(a.x[i]), alpha, a.bound);
+    const C alpha = a.alpha == nullptr ? a.alpha_value
+                                       : IO::Load(a.alpha[i % a.alpha_period]);
+    const Quantities<C> q =
+        EvaluateFamily<F, M>(IO::Load(a.x[i]), alpha, a.bound);
     if constexpr (Q == Quantity::kValue) {
       a.out[i] = IO::Store(q.value);
     } else {
       const C dy = IO::Load(a.dy[i]);
-      const C d = Q == Quantity::kDx      ? q.dx
-                  : Q == Quantity::kDxx   ? q.dxx
+      const C d = Q == Quantity::kDx       ? q.dx
+                  : Q == Quantity::kDxx    ? q.dxx
                   : Q == Quantity::kDalpha ? q.dalpha
                                            : q.dx_dalpha;
       if constexpr (kWithAlpha) {
@@ -167,8 +168,8 @@ __global__ void GroupSumsKernel(const A* products, int64_t n, int64_t period,
        t < groups * period; t += stride) {
     const int64_t group = t / period, column = t % period;
     double sum = 0;
-    for (int64_t row = group * rows / groups;
-         row < (group + 1) * rows / groups; ++row) {
+    for (int64_t row = group * rows / groups; row < (group + 1) * rows / groups;
+         ++row) {
       const int64_t i = row * period + column;
       if (i < n) sum += products[i];
     }
@@ -209,8 +210,8 @@ cudaError_t LaunchShape(Kernel kernel, int64_t items, int* grid, int* block) {
   int* cached_block = device < kMaxDevices ? &block_size[device] : &fresh_block;
   int* cached_grid = device < kMaxDevices ? &min_grid[device] : &fresh_grid;
   if (*cached_block == 0) {
-    status = cudaOccupancyMaxPotentialBlockSize(cached_grid, cached_block,
-                                                kernel);
+    status =
+        cudaOccupancyMaxPotentialBlockSize(cached_grid, cached_block, kernel);
     if (status != cudaSuccess) return status;
   }
   *block = *cached_block;
@@ -254,10 +255,14 @@ int LaunchMode(const Launch<S>& launch) {
 template <Function F, Mode M, Quantity Q, bool kWithAlpha, typename S>
 int LaunchFamilyKernel(const Launch<S>& launch) {
   using C = typename Storage<S>::Compute;
-  FamilyArguments<S> a{launch.dy,           launch.x,
-                       launch.alpha_device, launch.alpha_period,
-                       C(launch.alpha),     C(launch.bound),
-                       launch.out,          launch.alpha_products,
+  FamilyArguments<S> a{launch.dy,
+                       launch.x,
+                       launch.alpha_device,
+                       launch.alpha_period,
+                       C(launch.alpha),
+                       C(launch.bound),
+                       launch.out,
+                       launch.alpha_products,
                        launch.n};
   return LaunchKernel(FamilyKernel<F, M, Q, kWithAlpha, S>, launch.n,
                       static_cast<cudaStream_t>(launch.stream), a);
@@ -343,9 +348,7 @@ int LaunchAnyFamily(const Launch<S>& launch) {
   int LaunchSoftRoundGrad(const Launch<T>& launch) { \
     return LaunchAnyMode<true>(launch);              \
   }                                                  \
-  int LaunchFamily(const Launch<T>& launch) {        \
-    return LaunchAnyFamily(launch);                  \
-  }
+  int LaunchFamily(const Launch<T>& launch) { return LaunchAnyFamily(launch); }
 
 SOFTROUND_DEFINE_GPU_LAUNCHERS(float)
 SOFTROUND_DEFINE_GPU_LAUNCHERS(double)
@@ -361,8 +364,7 @@ int64_t PeriodSumGroups(int64_t n, int64_t period) {
 }
 
 int LaunchPeriodSums(void* stream, const void* products, bool double_products,
-                     int64_t n, int64_t period, double* partial,
-                     double* sums) {
+                     int64_t n, int64_t period, double* partial, double* sums) {
   const auto cuda_stream = static_cast<cudaStream_t>(stream);
   const int64_t groups = PeriodSumGroups(n, period);
   const cudaError_t status =
@@ -371,8 +373,8 @@ int LaunchPeriodSums(void* stream, const void* products, bool double_products,
                          static_cast<const double*>(products), n, period,
                          groups, partial)
           : LaunchKernel(GroupSumsKernel<float>, groups * period, cuda_stream,
-                         static_cast<const float*>(products), n, period,
-                         groups, partial);
+                         static_cast<const float*>(products), n, period, groups,
+                         partial);
   if (status != cudaSuccess) return status;
   return LaunchKernel(ColumnSumsKernel, period, cuda_stream,
                       static_cast<const double*>(partial), period, groups,

@@ -38,8 +38,8 @@ struct Launch {
 // Each returns a cudaError_t value (0 on success). LaunchSoftRound and
 // LaunchSoftRoundGrad compute the forward value and dy * dy/dx whatever
 // launch.spec says; LaunchFamily computes launch.spec.
-#define SOFTROUND_DECLARE_GPU_LAUNCHERS(T)         \
-  int LaunchSoftRound(const Launch<T>& launch);    \
+#define SOFTROUND_DECLARE_GPU_LAUNCHERS(T)          \
+  int LaunchSoftRound(const Launch<T>& launch);     \
   int LaunchSoftRoundGrad(const Launch<T>& launch); \
   int LaunchFamily(const Launch<T>& launch);
 
@@ -64,7 +64,6 @@ const char* ErrorString(int error);
 int CopyToDevice(void* stream, void* device, const void* host, int64_t bytes);
 // Copies device -> host on the stream and waits for it.
 int CopyToHost(void* stream, void* host, const void* device, int64_t bytes);
-
 
 }  // namespace gpu
 }  // namespace softround

@@ -70,11 +70,11 @@ class SoftRoundFamilyOp : public OpKernel {
     const T* dy = nullptr;
     if constexpr (kHasDy) {
       const Tensor& dy_tensor = ctx->input(0);
-      OP_REQUIRES(ctx, dy_tensor.shape() == x.shape(),
-                  absl::InvalidArgumentError(absl::StrCat(
-                      type_string(), ": dy of shape ",
-                      dy_tensor.shape().DebugString(), " must have x's shape ",
-                      x.shape().DebugString())));
+      OP_REQUIRES(
+          ctx, dy_tensor.shape() == x.shape(),
+          absl::InvalidArgumentError(absl::StrCat(
+              type_string(), ": dy of shape ", dy_tensor.shape().DebugString(),
+              " must have x's shape ", x.shape().DebugString())));
       dy = dy_tensor.flat<T>().data();
     }
     AlphaInput<T> alpha;
@@ -85,14 +85,14 @@ class SoftRoundFamilyOp : public OpKernel {
       OP_REQUIRES_OK(ctx, ctx->forward_input_or_allocate_output(
                               {0, 1}, 0, x.shape(), &out));
     } else {
-      OP_REQUIRES_OK(ctx, ctx->forward_input_or_allocate_output(
-                              {0}, 0, x.shape(), &out));
+      OP_REQUIRES_OK(
+          ctx, ctx->forward_input_or_allocate_output({0}, 0, x.shape(), &out));
     }
     T* dalpha = nullptr;
     if constexpr (kKind == Kind::kGradWithAlpha) {
       Tensor* dalpha_tensor = nullptr;
-      OP_REQUIRES_OK(ctx, ctx->allocate_output(1, alpha_tensor.shape(),
-                                               &dalpha_tensor));
+      OP_REQUIRES_OK(
+          ctx, ctx->allocate_output(1, alpha_tensor.shape(), &dalpha_tensor));
       dalpha = dalpha_tensor->flat<T>().data();
       if (x.NumElements() == 0) {
         dalpha_tensor->flat<T>().setZero();
@@ -109,21 +109,21 @@ class SoftRoundFamilyOp : public OpKernel {
   softround::Spec spec_;
 };
 
-#define SOFTROUND_REGISTER(DEVICE_TYPE, TAG, T)                         \
-  REGISTER_KERNEL_BUILDER(Name("SoftRound")                             \
-                              .Device(DEVICE_TYPE)                      \
-                              .TypeConstraint<T>("T")                   \
-                              .HostMemory("alpha"),                     \
-                          SoftRoundFamilyOp<TAG, T, Kind::kValue>);     \
-  REGISTER_KERNEL_BUILDER(Name("SoftRoundGrad")                         \
-                              .Device(DEVICE_TYPE)                      \
-                              .TypeConstraint<T>("T")                   \
-                              .HostMemory("alpha"),                     \
-                          SoftRoundFamilyOp<TAG, T, Kind::kGrad>);      \
-  REGISTER_KERNEL_BUILDER(Name("SoftRoundGradWithAlpha")                \
-                              .Device(DEVICE_TYPE)                      \
-                              .TypeConstraint<T>("T")                   \
-                              .HostMemory("alpha"),                     \
+#define SOFTROUND_REGISTER(DEVICE_TYPE, TAG, T)                     \
+  REGISTER_KERNEL_BUILDER(Name("SoftRound")                         \
+                              .Device(DEVICE_TYPE)                  \
+                              .TypeConstraint<T>("T")               \
+                              .HostMemory("alpha"),                 \
+                          SoftRoundFamilyOp<TAG, T, Kind::kValue>); \
+  REGISTER_KERNEL_BUILDER(Name("SoftRoundGrad")                     \
+                              .Device(DEVICE_TYPE)                  \
+                              .TypeConstraint<T>("T")               \
+                              .HostMemory("alpha"),                 \
+                          SoftRoundFamilyOp<TAG, T, Kind::kGrad>);  \
+  REGISTER_KERNEL_BUILDER(Name("SoftRoundGradWithAlpha")            \
+                              .Device(DEVICE_TYPE)                  \
+                              .TypeConstraint<T>("T")               \
+                              .HostMemory("alpha"),                 \
                           SoftRoundFamilyOp<TAG, T, Kind::kGradWithAlpha>);
 
 #define SOFTROUND_REGISTER_CPU(T) SOFTROUND_REGISTER(DEVICE_CPU, OnCpu, T)

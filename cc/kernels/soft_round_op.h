@@ -32,11 +32,10 @@ absl::Status RunSoftRoundOnGpu(OpKernelContext* ctx,
                                int64_t n, T* dalpha);
 
 // Explicit instantiations of a device's function for every dtype.
-#define SOFTROUND_INSTANTIATE_RUN_FOR(FUNCTION, T)                          \
-  template absl::Status FUNCTION<T>(OpKernelContext*,                       \
-                                    const softround::Spec&, const T*,       \
-                                    const T*, const AlphaInput<T>&, T*,     \
-                                    int64_t, T*);
+#define SOFTROUND_INSTANTIATE_RUN_FOR(FUNCTION, T)                            \
+  template absl::Status FUNCTION<T>(OpKernelContext*, const softround::Spec&, \
+                                    const T*, const T*, const AlphaInput<T>&, \
+                                    T*, int64_t, T*);
 #define SOFTROUND_INSTANTIATE_RUN(FUNCTION)                \
   SOFTROUND_INSTANTIATE_RUN_FOR(FUNCTION, Eigen::half)     \
   SOFTROUND_INSTANTIATE_RUN_FOR(FUNCTION, Eigen::bfloat16) \

@@ -50,10 +50,10 @@ absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx,
   const auto& device = ctx->eigen_device<Eigen::ThreadPoolDevice>();
   // Runs [start, start + length) with alpha read from alpha.data + offset.
   auto run = [&](int64_t start, int64_t length, int64_t offset, A* products) {
-    softround::cpu::RunLoop(spec, dy == nullptr ? nullptr : AsStorage(dy + start),
-                            AsStorage(x + start),
-                            AsStorage(alpha.data + offset), per_element,
-                            AsStorage(out + start), products, length);
+    softround::cpu::RunLoop(
+        spec, dy == nullptr ? nullptr : AsStorage(dy + start),
+        AsStorage(x + start), AsStorage(alpha.data + offset), per_element,
+        AsStorage(out + start), products, length);
   };
   // Splits [begin, end) so that each piece reads alpha contiguously.
   auto for_each_piece = [&](int64_t begin, int64_t end, int64_t limit,
@@ -83,8 +83,8 @@ absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx,
     // One alpha element per x element (alpha's own, or expanded): the
     // terms themselves, summed only where alpha was expanded.
     Tensor terms;
-    TF_RETURN_IF_ERROR(ctx->allocate_temp(DataTypeToEnum<A>::value,
-                                          TensorShape({n}), &terms));
+    TF_RETURN_IF_ERROR(
+        ctx->allocate_temp(DataTypeToEnum<A>::value, TensorShape({n}), &terms));
     A* products = terms.flat<A>().data();
     const Eigen::TensorOpCost cost(sizeof(T) * (streams - 1),
                                    sizeof(T) + sizeof(A), cycles);
@@ -104,30 +104,30 @@ absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx,
   const int64_t rows = (n + period - 1) / period;
   const int64_t tiles = std::min(rows, kMaxTiles);
   std::vector<double> partial(tiles * period, 0.0);
-  const Eigen::TensorOpCost tile_cost(
-      sizeof(T) * (streams - 1) * n / tiles, sizeof(T) * n / tiles,
-      cycles * n / tiles);
-  device.parallelFor(tiles, tile_cost, [&](Eigen::Index first,
-                                           Eigen::Index last) {
-    for (int64_t tile = first; tile < last; ++tile) {
-      const int64_t begin = tile * rows / tiles * period;
-      const int64_t end = std::min(n, (tile + 1) * rows / tiles * period);
-      double* sums = partial.data() + tile * period;
-      // A scalar alpha's loop sums in registers: no need for short pieces.
-      for_each_piece(begin, end, per_element ? kSegment : end - begin,
-                     [&](int64_t i, int64_t length, int64_t offset) {
-                       A products[kSegment];
-                       run(i, length, offset, products);
-                       if (per_element) {
-                         for (int64_t j = 0; j < length; ++j) {
-                           sums[offset + j] += products[j];
-                         }
-                       } else {
-                         sums[0] += products[0];  // the loop's own sum
-                       }
-                     });
-    }
-  });
+  const Eigen::TensorOpCost tile_cost(sizeof(T) * (streams - 1) * n / tiles,
+                                      sizeof(T) * n / tiles,
+                                      cycles * n / tiles);
+  device.parallelFor(
+      tiles, tile_cost, [&](Eigen::Index first, Eigen::Index last) {
+        for (int64_t tile = first; tile < last; ++tile) {
+          const int64_t begin = tile * rows / tiles * period;
+          const int64_t end = std::min(n, (tile + 1) * rows / tiles * period);
+          double* sums = partial.data() + tile * period;
+          // A scalar alpha's loop sums in registers: no need for short pieces.
+          for_each_piece(begin, end, per_element ? kSegment : end - begin,
+                         [&](int64_t i, int64_t length, int64_t offset) {
+                           A products[kSegment];
+                           run(i, length, offset, products);
+                           if (per_element) {
+                             for (int64_t j = 0; j < length; ++j) {
+                               sums[offset + j] += products[j];
+                             }
+                           } else {
+                             sums[0] += products[0];  // the loop's own sum
+                           }
+                         });
+        }
+      });
   for (int64_t tile = 1; tile < tiles; ++tile) {
     for (int64_t j = 0; j < period; ++j) {
       partial[j] += partial[tile * period + j];

@@ -18,8 +18,8 @@ namespace {
 
 absl::Status CudaStatus(const char* what, int status) {
   if (status == 0) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat(
-      what, " failed: ", softround::gpu::ErrorString(status)));
+  return absl::InternalError(
+      absl::StrCat(what, " failed: ", softround::gpu::ErrorString(status)));
 }
 
 // The largest finite value of T, where the inverse's derivatives saturate.
@@ -78,8 +78,8 @@ absl::Status RunSoftRoundOnGpu(OpKernelContext* ctx,
     std::vector<A> terms(n);
     TF_RETURN_IF_ERROR(CudaStatus(
         "SoftRoundGradWithAlpha: copying alpha terms to the host",
-        softround::gpu::CopyToHost(stream, terms.data(), products.flat<A>().data(),
-                                   n * sizeof(A))));
+        softround::gpu::CopyToHost(stream, terms.data(),
+                                   products.flat<A>().data(), n * sizeof(A))));
     sums.assign(terms.begin(), terms.end());
   } else {
     Tensor partial, device_sums;
@@ -90,15 +90,15 @@ absl::Status RunSoftRoundOnGpu(OpKernelContext* ctx,
         ctx->allocate_temp(DT_DOUBLE, TensorShape({period}), &device_sums));
     TF_RETURN_IF_ERROR(CudaStatus(
         "SoftRoundGradWithAlpha: summing alpha terms",
-        softround::gpu::LaunchPeriodSums(
-            stream, products.flat<A>().data(), sizeof(A) == sizeof(double), n,
-            period, partial.flat<double>().data(),
-            device_sums.flat<double>().data())));
-    TF_RETURN_IF_ERROR(CudaStatus(
-        "SoftRoundGradWithAlpha: copying alpha sums to the host",
-        softround::gpu::CopyToHost(stream, sums.data(),
-                                   device_sums.flat<double>().data(),
-                                   period * sizeof(double))));
+        softround::gpu::LaunchPeriodSums(stream, products.flat<A>().data(),
+                                         sizeof(A) == sizeof(double), n, period,
+                                         partial.flat<double>().data(),
+                                         device_sums.flat<double>().data())));
+    TF_RETURN_IF_ERROR(
+        CudaStatus("SoftRoundGradWithAlpha: copying alpha sums to the host",
+                   softround::gpu::CopyToHost(stream, sums.data(),
+                                              device_sums.flat<double>().data(),
+                                              period * sizeof(double))));
   }
   std::vector<T> folded(alpha.elements);
   FoldAlphaSums(alpha, sums.data(), folded.data());

@@ -172,6 +172,8 @@ def _inverse_fraction_value(p, alpha):
     # underflowed in the sharp form).
     u = tf.where(tf.equal(p, 0.5), tf.fill(tf.shape(u), tf.constant(0.5, u.dtype)), u)
     return tf.where(tf.equal(p, 0.0), tf.zeros_like(u), u)
+
+
 approx_round, approx_round_sin, round_ste = seed_helpers(soft_round)
 
 

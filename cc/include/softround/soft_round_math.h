@@ -5,8 +5,8 @@
 // not jumps) so that a loop calling it vectorizes, and uses only +, -, *, /,
 // rint and bit casts (plus fused multiply-adds where the compiler contracts).
 //
-// docs/design.md writes every mode as y = n + c(f), n = floor(x), f = x - n. Each
-// c is point-symmetric, c(1 - f) = 1 - c(f), so the same y is
+// docs/design.md writes every mode as y = n + c(f), n = floor(x), f = x - n.
+// Each c is point-symmetric, c(1 - f) = 1 - c(f), so the same y is
 //   y = m + sign(r) c(|r|),  m = rint(x),  r = x - m,  |r| <= 1/2,
 // which we compute instead: r is exact where x - floor(x) is not (x just
 // below an integer), c is only needed on [0, 1/2] where it is small and
@@ -375,9 +375,9 @@ struct TanhDerivatives {
     LocalDerivatives<T> d;
     d.slope = alpha * k;
     d.curvature = T(2) * alpha * tau * d.slope;
-    d.alpha_slope =
-        -inv * (T(2) * w * q * one_minus_g2 * inv - g * (T(1) - q)) *
-        alpha_scale;
+    d.alpha_slope = -inv *
+                    (T(2) * w * q * one_minus_g2 * inv - g * (T(1) - q)) *
+                    alpha_scale;
     d.mixed = k * (T(1) - T(2) * alpha * w * tau - mixed_offset);
     return d;
   }
@@ -614,10 +614,11 @@ struct TanhInverse {
   T mixed_offset;     // 2 alpha g / (1 - g^2)
 
   SOFTROUND_HD TanhInverse(T a, T bound_)
-      : TanhInverse(a >= T(kTanhIdentityAlpha) ? a : T(1),
-                    !(a >= T(kTanhIdentityAlpha)), bound_,
-                    detail::ExpOfNonPositive(a >= T(kTanhIdentityAlpha) ? -a
-                                                                       : T(-1))) {}
+      : TanhInverse(
+            a >= T(kTanhIdentityAlpha) ? a : T(1),
+            !(a >= T(kTanhIdentityAlpha)), bound_,
+            detail::ExpOfNonPositive(a >= T(kTanhIdentityAlpha) ? -a : T(-1))) {
+  }
   SOFTROUND_HD TanhInverse(T a, bool identity_, T bound_, T g_)
       : identity(identity_),
         sharp(a > -T(detail::Traits<T>::kExpArgMin)),
@@ -669,11 +670,11 @@ struct TanhInverse {
     d.dx = detail::Clamp(dx, bound);
     d.dxx = tau == T(0)
                 ? T(0)
-                : detail::Clamp(detail::Signed(T(-2) * alpha * tau * dx * dx, r),
-                                bound);
+                : detail::Clamp(
+                      detail::Signed(T(-2) * alpha * tau * dx * dx, r), bound);
     d.dalpha = detail::Signed(du_da, r);
-    d.dx_dalpha = mixed_num == T(0) ? T(0) : detail::Clamp(-mixed_num * dx,
-                                                           bound);
+    d.dx_dalpha =
+        mixed_num == T(0) ? T(0) : detail::Clamp(-mixed_num * dx, bound);
     return d;
   }
 };
@@ -696,7 +697,8 @@ SOFTROUND_HD Quantities<T> InverseQuantities(T y, const TanhInverse<T>& inv) {
   const T p = std::fabs(r);
   const T u = inv.Fraction(p);
   const T signed_u = std::copysign(u, r);
-  const T value = kConditionalMean ? base + (T(0.5) + signed_u) : base + signed_u;
+  const T value =
+      kConditionalMean ? base + (T(0.5) + signed_u) : base + signed_u;
   const bool finite = detail::IsFinite(y);
   Quantities<T> q = inv.Derivatives(p, u, r);
   q.value = (finite && !inv.identity) ? value : y;
