@@ -56,9 +56,11 @@ def model_inverse_slope(x, alpha):
 
 
 @pytest.mark.parametrize("name", list(FAMILY))
-@pytest.mark.parametrize("alpha", [0.0, 1e-3, 0.3, 2.0, 5.0, 20.0, 100.0])
+@pytest.mark.parametrize("alpha", [0.0, 1e-3, 0.3, 2.0, 5.0, 20.0, 100.0, 1e3, 1e6])
 def test_values_match_the_closed_form(family_backend, dtype_name, name, alpha):
     tf_dtype, np_dtype = DTYPES[dtype_name]
+    if alpha > tf_dtype.max:
+        pytest.skip(f"{dtype_name} cannot hold alpha = {alpha:g} (docs/design.md)")
     y = as_dtype(special_points(), dtype_name)
     got = tf.cast(family_function(name, family_backend)(tf.constant(y, tf_dtype), alpha), tf.float64).numpy()
     alpha_t = float(as_dtype(alpha, dtype_name))
