@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import numpy as np
+
 from conftest import run_python
 
 
@@ -50,6 +52,15 @@ def test_mode_plot(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_mode_plot_draws_the_inverse_and_the_conditional_mean():
+    from softround_ops.plot import curves, panels
+
+    titles = [title for title, _, _ in panels()]
+    assert titles[-2:] == ["tanh inverse", "tanh conditional mean"]
+    y, slope = curves(panels()[-2][1], 4.0, np.linspace(-1, 1, 5))
+    assert np.isfinite(slope).all() and y[2] == 0.0
 
 
 def test_mode_plot_without_matplotlib_says_how_to_get_it(tmp_path):

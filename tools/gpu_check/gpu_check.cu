@@ -1,6 +1,7 @@
 // GPU check without TensorFlow: runs the CUDA launchers on device memory,
 // compares them with the CPU loops (the kernels TensorFlow runs on the CPU)
-// for every mode, dtype and alpha layout, special values included, then
+// for every mode, dtype and alpha layout, special values included (and the
+// family: inverse, conditional mean, second and alpha derivatives), then
 // measures the bandwidth of the forward and backward kernels against a
 // device-to-device copy. Prints one summary line last.
 #include <cuda_runtime.h>
@@ -12,6 +13,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "cc/kernels/soft_round_cpu.h"
@@ -207,6 +209,141 @@ void CheckDtype(const char* dtype, double largest, double largest_alpha,
   std::printf("%-9s checked\n", dtype);
 }
 
+// The family's other kernels (second derivatives, alpha derivatives, the
+// inverse and the conditional mean, alpha's terms) against the CPU loops,
+// scalar and periodic alpha. largest_finite is S's largest value, where the
+// inverse's derivatives saturate.
+template <typename S>
+void CheckFamily(const char* dtype, double largest_finite, Counts* counts) {
+  using softround::Function;
+  using softround::Quantity;
+  using A = typename std::conditional<std::is_same<S, double>::value, double,
+                                      float>::type;
+  const int64_t n = (1 << 14) + 5;
+  std::vector<S> x(n), dy(n), cpu(n), gpu(n), alpha_full(n);
+  const std::vector<double> xs = Inputs<S>(n, 1e3);
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = FromDouble<S>(xs[i]);
+    dy[i] = FromDouble<S>(0.5 + 1e-4 * (i % 1000));
+  }
+  S *d_x, *d_dy, *d_out, *d_alpha;
+  A* d_products;
+  CHECK_CUDA(cudaMalloc(&d_x, n * sizeof(S)));
+  CHECK_CUDA(cudaMalloc(&d_dy, n * sizeof(S)));
+  CHECK_CUDA(cudaMalloc(&d_out, n * sizeof(S)));
+  CHECK_CUDA(cudaMalloc(&d_alpha, n * sizeof(S)));
+  CHECK_CUDA(cudaMalloc(&d_products, n * sizeof(A)));
+  CHECK_CUDA(cudaMemcpy(d_x, x.data(), n * sizeof(S), cudaMemcpyHostToDevice));
+  CHECK_CUDA(
+      cudaMemcpy(d_dy, dy.data(), n * sizeof(S), cudaMemcpyHostToDevice));
+  struct Case {
+    Function function;
+    Mode mode;
+    double alpha;
+  };
+  const std::vector<Case> cases = {
+      {Function::kForward, Mode::kTanh, 5.0},
+      {Function::kForward, Mode::kSigmoid, 10.0},
+      {Function::kForward, Mode::kSine, 0.5},
+      {Function::kInverse, Mode::kTanh, 0.5},
+      {Function::kInverse, Mode::kTanh, 5.0},
+      {Function::kInverse, Mode::kTanh, 200.0},
+      {Function::kConditionalMean, Mode::kTanh, 5.0}};
+  const Quantity quantities[] = {Quantity::kValue, Quantity::kDx,
+                                 Quantity::kDxx, Quantity::kDalpha,
+                                 Quantity::kDxDalpha};
+  std::vector<A> cpu_products(n), gpu_products(n);
+  for (const Case& c : cases) {
+    for (int per_element = 0; per_element < 2; ++per_element) {
+      const int64_t period = per_element ? 7 : 1;
+      std::vector<S> alpha_values(period);
+      for (int64_t j = 0; j < period; ++j) {
+        alpha_values[j] = FromDouble<S>(c.alpha * (1.0 - 0.05 * j));
+      }
+      for (int64_t i = 0; i < n; ++i) alpha_full[i] = alpha_values[i % period];
+      CHECK_CUDA(cudaMemcpy(d_alpha, alpha_values.data(), period * sizeof(S),
+                            cudaMemcpyHostToDevice));
+      for (Quantity q : quantities) {
+        for (int with_alpha = 0; with_alpha < 2; ++with_alpha) {
+          if (with_alpha && q != Quantity::kDx && q != Quantity::kDxx) continue;
+          const softround::Spec spec{c.mode, c.function, q, with_alpha == 1};
+          softround::cpu::RunLoop(
+              spec, dy.data(), x.data(),
+              per_element ? alpha_full.data() : alpha_values.data(),
+              per_element == 1, cpu.data(),
+              with_alpha ? cpu_products.data() : nullptr, n);
+          softround::gpu::Launch<S> launch{nullptr,
+                                           c.mode,
+                                           d_dy,
+                                           d_x,
+                                           ToDouble(alpha_values[0]),
+                                           per_element ? d_alpha : nullptr,
+                                           period,
+                                           d_out,
+                                           n,
+                                           spec,
+                                           with_alpha ? d_products : nullptr,
+                                           largest_finite};
+          const int status = softround::gpu::LaunchFamily(launch);
+          if (status != 0) {
+            std::fprintf(stderr, "launch failed: %s\n",
+                         softround::gpu::ErrorString(status));
+            std::exit(2);
+          }
+          CHECK_CUDA(cudaMemcpy(gpu.data(), d_out, n * sizeof(S),
+                                cudaMemcpyDeviceToHost));
+          int64_t bad = 0, first_bad = -1;
+          for (int64_t i = 0; i < n; ++i) {
+            const double want = ToDouble(cpu[i]);
+            if (!Close(ToDouble(gpu[i]), want, Tolerance<S>(want))) {
+              if (bad++ == 0) first_bad = i;
+            }
+          }
+          // alpha's terms: per element, or (scalar alpha) the CPU's sum.
+          if (with_alpha) {
+            CHECK_CUDA(cudaMemcpy(gpu_products.data(), d_products,
+                                  n * sizeof(A), cudaMemcpyDeviceToHost));
+            double sum = 0, scale = 0;
+            for (int64_t i = 0; i < n; ++i) {
+              sum += gpu_products[i];
+              scale += std::fabs(gpu_products[i]);
+              if (per_element && !Close(gpu_products[i], cpu_products[i],
+                                        Tolerance<A>(cpu_products[i]))) {
+                ++bad;
+              }
+            }
+            if (!per_element &&
+                !Close(sum, cpu_products[0], 1e-4 * std::max(1.0, scale))) {
+              ++bad;
+            }
+          }
+          if (bad == 0) {
+            ++counts->passed;
+          } else {
+            ++counts->failed;
+            std::printf(
+                "FAIL %s %s %s alpha=%g %s quantity %d%s: %lld differ, "
+                "first x=%g gpu=%.17g cpu=%.17g\n",
+                dtype, softround::FunctionName(c.function),
+                softround::ModeName(c.mode), c.alpha,
+                per_element ? "per-element" : "scalar", static_cast<int>(q),
+                with_alpha ? " with alpha" : "", static_cast<long long>(bad),
+                first_bad < 0 ? 0.0 : ToDouble(x[first_bad]),
+                first_bad < 0 ? 0.0 : ToDouble(gpu[first_bad]),
+                first_bad < 0 ? 0.0 : ToDouble(cpu[first_bad]));
+          }
+        }
+      }
+    }
+  }
+  cudaFree(d_x);
+  cudaFree(d_dy);
+  cudaFree(d_out);
+  cudaFree(d_alpha);
+  cudaFree(d_products);
+  std::printf("%-9s family checked\n", dtype);
+}
+
 // Median seconds of reps runs of fn on the default stream.
 template <typename Fn>
 double MedianSeconds(Fn fn, int reps) {
@@ -297,6 +434,10 @@ int main() {
   CheckDtype<double>("float64", 1e300, 1e6, &counts);
   CheckDtype<Float16Bits>("float16", 6e4, 6e4, &counts);
   CheckDtype<BFloat16Bits>("bfloat16", 1e30, 1e6, &counts);
+  CheckFamily<float>("float32", std::numeric_limits<float>::max(), &counts);
+  CheckFamily<double>("float64", std::numeric_limits<double>::max(), &counts);
+  CheckFamily<Float16Bits>("float16", 65504.0, &counts);
+  CheckFamily<BFloat16Bits>("bfloat16", 3.38953139e38, &counts);
   const Bandwidth bw = Benchmark(20);
   std::printf(
       "gpu_check: %s %d/%d checks passed; float32 2^26 tanh forward %.2f, "
