@@ -62,9 +62,14 @@ def value_tolerance(expected, np_dtype):
 
 def run_python(code, env=None, timeout=120):
     """Runs code in a fresh interpreter (no state shared with this process)."""
-    # The child sees only the switches it is given (CI may set STRICT for us).
+    # The child sees only the switches it is given (CI may set STRICT for us);
+    # given none, it is strict, so that a child that failed to load the
+    # library cannot quietly compare the reference with itself.
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("SOFTROUND_OPS_")}
-    full_env.update(TF_CPP_MIN_LOG_LEVEL="3", **(env or {}))
+    env = dict(env or {})
+    if not any(key.startswith("SOFTROUND_OPS_") for key in env):
+        env["SOFTROUND_OPS_STRICT"] = "1"
+    full_env.update(TF_CPP_MIN_LOG_LEVEL="3", **env)
     return subprocess.run(
         [sys.executable, "-c", code], env=full_env, capture_output=True, text=True, timeout=timeout
     )

@@ -44,8 +44,11 @@ def test_missing_library_falls_back_with_one_warning():
     assert not outcome["custom"] and outcome["equal"]
     assert len(outcome["warnings"]) == 1
     message = outcome["warnings"][0]
-    assert "/nonexistent/_soft_round_ops.so does not exist" in message
-    assert "Fix: rebuild softround_ops" in message and "SOFTROUND_OPS_STRICT=1" in message
+    assert "SOFTROUND_OPS_LIBRARY names /nonexistent/_soft_round_ops.so, which does not exist" in message
+    assert (
+        "Fix: point SOFTROUND_OPS_LIBRARY at a built op library" in message
+        and "SOFTROUND_OPS_STRICT=1" in message
+    )
 
 
 def test_unloadable_library_names_the_versions(tmp_path):
@@ -69,7 +72,7 @@ except softround_ops.LibraryLoadError as error:
 """
     result = run_python(code, {"SOFTROUND_OPS_LIBRARY": "/nonexistent.so", "SOFTROUND_OPS_STRICT": "1"})
     assert result.returncode == 0, result.stderr
-    assert "raised: softround_ops' op library /nonexistent.so does not exist" in result.stdout
+    assert "raised: SOFTROUND_OPS_LIBRARY names /nonexistent.so, which does not exist" in result.stdout
 
 
 def test_library_built_for_another_tensorflow_is_refused_with_both_versions(monkeypatch):

@@ -101,8 +101,8 @@ absl::Status PrepareAlpha(OpKernelContext* ctx, const char* op,
     for (int64_t i = 0; i < values.size(); ++i) {
       const double value = static_cast<double>(values(i));
       if (!softround::AlphaInRange(mode, value)) {
-        return absl::InvalidArgumentError(
-            softround::AlphaRangeError(op, mode, value, i));
+        return absl::InvalidArgumentError(softround::AlphaRangeError(
+            op, mode, value, alpha.dims() == 0 ? -1 : i));
       }
     }
   }

@@ -14,6 +14,15 @@
 `softround_ops.portable()` exports models without the custom op.
 """
 
+try:
+    import tensorflow  # noqa: F401
+except ModuleNotFoundError as error:
+    if error.name != "tensorflow":
+        raise
+    from softround_ops._requirements import missing_tensorflow_message
+
+    raise ImportError(missing_tensorflow_message()) from None
+
 from softround_ops import _gradients, _loader, compat, keras, reference  # noqa: F401  (registrations)
 from softround_ops._api import (
     approx_round,

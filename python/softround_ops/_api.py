@@ -61,6 +61,16 @@ def _eager_fast_path(x, alpha, mode, name, function):
     return ops.soft_round(x, alpha, mode=mode, function=function, name=name)
 
 
+def _check_alpha_type(func, alpha):
+    """TypeError for an alpha that is no real number: a string or a complex value
+    (a cast would fail late or silently drop the imaginary part)."""
+    dtype = getattr(alpha, "dtype", None)
+    if isinstance(alpha, (str, bytes, numbers.Complex)) or (
+        dtype is not None and tf.as_dtype(dtype) in (tf.string, tf.complex64, tf.complex128)
+    ):
+        raise TypeError(f"{func}: alpha must be a real number or a float tensor; got {alpha!r}")
+
+
 def _family(func, function, x, alpha, mode, name):
     """The `SoftRound` op computing `function` where it can run, else the reference."""
     if _eager.executing_eagerly():
@@ -78,6 +88,7 @@ def _family(func, function, x, alpha, mode, name):
     if isinstance(alpha, numbers.Real):
         alpha = _python_alpha(mode, alpha, dtype)
     elif getattr(alpha, "dtype", None) != dtype:
+        _check_alpha_type(func, alpha)
         alpha = tf.cast(alpha, dtype)
     implementation = reference.FUNCTIONS[function]
     if not tf.executing_eagerly():

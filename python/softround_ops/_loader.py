@@ -13,6 +13,7 @@ Environment:
 """
 
 import os
+import sys
 import threading
 import warnings
 
@@ -32,6 +33,16 @@ _attempted = False  # a load was tried (at import or at the first call)
 _ready = False  # custom_ops() may return _ops without further checks
 _ops = None
 _error = None
+
+
+def _caller_stacklevel():
+    """The stacklevel of the first frame outside softround_ops, so that the
+    warning points at the user's call."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _env_flag(name):
@@ -71,6 +82,10 @@ def _load():
             f"{installed} is installed; a custom-op library only loads in the TensorFlow minor "
             f"version it was compiled against. {fix}"
         )
+    if built_for is None:  # the path came from SOFTROUND_OPS_LIBRARY
+        fix = "Fix: point SOFTROUND_OPS_LIBRARY at a built op library, or unset it."
+        if not os.path.exists(path):
+            raise LibraryLoadError(f"SOFTROUND_OPS_LIBRARY names {path}, which does not exist. {fix}")
     if not os.path.exists(path):
         raise LibraryLoadError(f"softround_ops' op library {path} does not exist. {fix}")
     try:
@@ -116,7 +131,7 @@ def custom_ops():
                 "SOFTROUND_OPS_PY=1 to choose it without this warning, or "
                 "SOFTROUND_OPS_STRICT=1 to make this an error.",
                 FallbackWarning,
-                stacklevel=3,
+                stacklevel=_caller_stacklevel(),
             )
         _ready = True
     return _ops

@@ -18,4 +18,8 @@ def seed_helpers(soft_round):
         """round(x) forward (half to even, as tf.round), gradient passed straight through."""
         return soft_round(x, 0.0, mode="ste")
 
+    for helper in (approx_round, approx_round_sin, round_ste):
+        # help(), tracebacks and errors show the public name, not a closure's.
+        helper.__qualname__ = helper.__name__
+        helper.__module__ = soft_round.__module__
     return approx_round, approx_round_sin, round_ste

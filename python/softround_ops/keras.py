@@ -45,6 +45,10 @@ class AlphaRange(keras.constraints.Constraint):
         return {"mode": self.mode}
 
 
+# A layer's alpha when none is given: a moderate value inside each mode's range.
+DEFAULT_ALPHAS = {"tanh": 5.0, "sigmoid": 10.0, "sine": 0.5, "ste": 0.0}
+
+
 class _AlphaLayer(keras.layers.Layer):
     """A layer with an alpha weight: fixed (annealed by AlphaSchedule) or trainable.
 
@@ -58,6 +62,8 @@ class _AlphaLayer(keras.layers.Layer):
     def __init__(self, alpha, mode, alpha_trainable, alpha_shape, **kwargs):
         super().__init__(**kwargs)
         _modes.check_mode(mode)
+        if alpha is None:
+            alpha = DEFAULT_ALPHAS[mode]
         _modes.check_python_alpha(type(self).__name__, mode, alpha)
         if keras.backend.backend() != "tensorflow":
             raise RuntimeError(
@@ -99,7 +105,8 @@ class SoftRound(_AlphaLayer):
 
     Args:
       alpha: the starting value of the mode's parameter (see
-        `softround_ops.soft_round`). It lives in a non-trainable weight, so
+        `softround_ops.soft_round`); None (default) takes the mode's default,
+        `DEFAULT_ALPHAS`: tanh 5, sigmoid 10, sine 0.5. It lives in a non-trainable weight, so
         `AlphaSchedule` (or `layer.alpha.assign`) changes it without retracing,
         unless `alpha_trainable`.
       mode: "tanh", "sigmoid", "sine" or "ste".
@@ -122,7 +129,7 @@ class SoftRound(_AlphaLayer):
 
     def __init__(
         self,
-        alpha=5.0,
+        alpha=None,
         mode="tanh",
         noise=False,
         round_at_inference=True,
@@ -207,7 +214,7 @@ class AlphaSchedule(keras.callbacks.Callback):
         round), alpha staying at `end`.
 
     The current alpha is written into the logs as "alpha" (progress bar and
-    History).
+    History), and "hard_rounding" is 1 during the hard-rounding epochs.
     """
 
     def __init__(self, start, end, kind="linear", per="epoch", epochs=None, hard_rounding_epochs=0):
@@ -224,10 +231,13 @@ class AlphaSchedule(keras.callbacks.Callback):
         self.epochs, self.hard_rounding_epochs = epochs, int(hard_rounding_epochs)
         self._epoch = 0
         self._value = self.start
+        self._hard = False
 
     def value(self, progress):
         """alpha at progress in [0, 1] through the annealing."""
         progress = min(max(progress, 0.0), 1.0)
+        if progress in (0.0, 1.0):  # the ends exactly, not through exp(log(.))
+            return self.start if progress == 0.0 else self.end
         if self.kind == "linear":
             return self.start + (self.end - self.start) * progress
         return math.exp(math.log(self.start) + (math.log(self.end) - math.log(self.start)) * progress)
@@ -237,6 +247,7 @@ class AlphaSchedule(keras.callbacks.Callback):
 
     def _set(self, alpha, hard):
         self._value = alpha
+        self._hard = hard
         for layer in self._layers():
             layer.alpha.assign(alpha)
             layer.hard_rounding.assign(1.0 if hard else 0.0)
@@ -280,13 +291,16 @@ class AlphaSchedule(keras.callbacks.Callback):
         done = self._epoch * steps + batch
         self._set(self.value(done / max(1, self._anneal_epochs() * steps - 1)), False)
 
-    def on_train_batch_end(self, batch, logs=None):
+    def _log(self, logs):
         if logs is not None:
             logs["alpha"] = self._value
+            logs["hard_rounding"] = 1.0 if self._hard else 0.0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._log(logs)
 
     def on_epoch_end(self, epoch, logs=None):
-        if logs is not None:
-            logs["alpha"] = self._value
+        self._log(logs)
 
     def get_config(self):
         return {

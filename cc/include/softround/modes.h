@@ -119,12 +119,15 @@ inline bool AlphaInRange(Mode mode, double alpha) {
   return false;
 }
 
+// index < 0: alpha is a scalar (no index to name).
 inline std::string AlphaRangeError(const char* op, Mode mode, double alpha,
                                    long long index) {
   std::ostringstream message;
   message.precision(17);
   message << op << ": alpha for mode '" << ModeName(mode) << "' must be "
-          << AlphaRangeText(mode) << "; got alpha[" << index << "] = " << alpha;
+          << AlphaRangeText(mode) << "; got alpha";
+  if (index >= 0) message << "[" << index << "]";
+  message << " = " << alpha;
   return message.str();
 }
 

@@ -1,5 +1,7 @@
 """Tables (mean +- sd over seeds) and the demo's figure."""
 
+import os
+
 import numpy as np
 
 
@@ -43,6 +45,11 @@ def bottleneck_table(results):
 
 
 def as_json(labels, codes, settings):
+    # Paths as relative to the working directory: the file names no machine.
+    settings = {
+        key: os.path.relpath(value) if key in ("plot", "json") and value else value
+        for key, value in settings.items()
+    }
     return {
         "settings": settings,
         "integer_labels": [{"dataset": d, "head": h, "runs": r} for (d, h), r in (labels or {}).items()],
