@@ -23,17 +23,23 @@ def _python_alpha(mode, alpha, dtype):
     """alpha checked for mode; in eager mode, a cached constant tensor of dtype
     (never while tracing: a graph keeps the number, not a captured tensor)."""
     if not tf.executing_eagerly():
-        _modes.check_python_alpha("soft_round", mode, alpha)
-        return alpha
+        return _checked_number(mode, alpha, dtype)
     key = (mode, alpha, dtype.as_datatype_enum)
     cached = _alpha_constants.get(key)
     if cached is not None:
         return cached
-    _modes.check_python_alpha("soft_round", mode, alpha)
+    value = _checked_number(mode, alpha, dtype)
     if len(_alpha_constants) >= _MAX_CACHED_ALPHAS:
         _alpha_constants.clear()
-    constant = _alpha_constants[key] = tf.constant(alpha, dtype)
+    constant = _alpha_constants[key] = tf.constant(value, dtype)
     return constant
+
+
+def _checked_number(mode, alpha, dtype):
+    """alpha as a float, checked for mode as given and in x's dtype; ste ignores it."""
+    if mode == "ste":
+        return 0.0
+    return _modes.check_python_alpha("soft_round", mode, alpha, dtype.as_numpy_dtype)
 
 
 def _eager_fast_path(x, alpha, mode, name, function):
@@ -42,7 +48,7 @@ def _eager_fast_path(x, alpha, mode, name, function):
     Costs about as much as the op's own Python binding: a small tensor pays
     for no validation it does not need."""
     ops = _loader.custom_ops()
-    if ops is None or type(x) is not _eager.EagerTensor:
+    if ops is None or type(x) is not _eager.EagerTensor or type(mode) is not str:
         return None
     if function != "forward" and mode not in _modes.INVERTIBLE_MODES:
         return None
@@ -61,14 +67,11 @@ def _eager_fast_path(x, alpha, mode, name, function):
     return ops.soft_round(x, alpha, mode=mode, function=function, name=name)
 
 
-def _check_alpha_type(func, alpha):
-    """TypeError for an alpha that is no real number: a string or a complex value
-    (a cast would fail late or silently drop the imaginary part)."""
-    dtype = getattr(alpha, "dtype", None)
-    if isinstance(alpha, (str, bytes, numbers.Complex)) or (
-        dtype is not None and tf.as_dtype(dtype) in (tf.string, tf.complex64, tf.complex128)
-    ):
-        raise TypeError(f"{func}: alpha must be a real number or a float tensor; got {alpha!r}")
+def _ragged(func, function, x, alpha, mode, name):
+    """A RaggedTensor x: the function over its flat values (alpha must be a scalar)."""
+    if getattr(alpha, "shape", ()) not in ((), tf.TensorShape([])):
+        raise TypeError(f"{func}: a RaggedTensor x needs a scalar alpha; got alpha of shape {alpha.shape}")
+    return tf.ragged.map_flat_values(lambda values: _family(func, function, values, alpha, mode, name), x)
 
 
 def _family(func, function, x, alpha, mode, name):
@@ -77,9 +80,12 @@ def _family(func, function, x, alpha, mode, name):
         result = _eager_fast_path(x, alpha, mode, name, function)
         if result is not None:
             return result
-    if mode not in _modes.ALPHA_RANGES:
-        _modes.check_mode(mode)
+    _modes.check_mode(mode)
     _modes.check_function(func, function, mode)
+    if isinstance(x, tf.RaggedTensor):
+        return _ragged(func, function, x, alpha, mode, name)
+    if isinstance(x, tf.SparseTensor):
+        raise TypeError(f"{func}: x must be a dense or ragged float tensor; got a SparseTensor")
     if not isinstance(x, tf.Tensor):
         x = tf.convert_to_tensor(x)
     dtype = x.dtype
@@ -88,7 +94,7 @@ def _family(func, function, x, alpha, mode, name):
     if isinstance(alpha, numbers.Real):
         alpha = _python_alpha(mode, alpha, dtype)
     elif getattr(alpha, "dtype", None) != dtype:
-        _check_alpha_type(func, alpha)
+        _modes.check_alpha_type(func, alpha)
         alpha = tf.cast(alpha, dtype)
     implementation = reference.FUNCTIONS[function]
     if not tf.executing_eagerly():

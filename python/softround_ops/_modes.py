@@ -40,7 +40,7 @@ def check_function(func, function, mode):
 
 
 def check_mode(mode):
-    if mode not in ALPHA_RANGES:
+    if not isinstance(mode, str) or mode not in ALPHA_RANGES:
         raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}; got {mode!r}")
 
 
@@ -53,7 +53,33 @@ def alpha_range_message(func, mode, got):
     return f"{func}: alpha for mode '{mode}' must be {ALPHA_RANGES[mode]}; got {got}"
 
 
-def check_python_alpha(func, mode, alpha):
-    """ValueError for a Python-number alpha outside mode's range."""
-    if not alpha_in_range(mode, alpha):
+def check_python_alpha(func, mode, alpha, dtype=None):
+    """ValueError for a Python-number alpha outside mode's range, as given or
+    once rounded to dtype (a NumPy dtype: 1e5 is inf in float16, 1e-50 is 0
+    in float32); returns alpha as a float."""
+    try:
+        value = float(alpha)
+    except OverflowError:
+        raise ValueError(alpha_range_message(func, mode, f"{alpha!r:.40}..., beyond every float")) from None
+    if not alpha_in_range(mode, value):
         raise ValueError(alpha_range_message(func, mode, repr(alpha)))
+    if dtype is not None and mode in _IN_RANGE:
+        import numpy as np
+
+        with np.errstate(over="ignore", under="ignore"):
+            rounded = float(np.asarray(value, dtype))
+        if not alpha_in_range(mode, rounded):
+            got = f"{alpha!r}, which is {rounded!r} in {np.dtype(dtype).name}"
+            raise ValueError(alpha_range_message(func, mode, got))
+    return value
+
+
+def check_alpha_type(func, alpha):
+    """TypeError for an alpha that is no real number: a string or a complex value
+    (a cast would fail late or silently drop the imaginary part)."""
+    dtype = getattr(alpha, "dtype", None)
+    name = getattr(dtype, "name", str(dtype))
+    if isinstance(alpha, (str, bytes, complex)) or (
+        dtype is not None and any(kind in name for kind in ("complex", "str", "string", "bytes", "object"))
+    ):
+        raise TypeError(f"{func}: alpha must be a real number or a float tensor; got {alpha!r}")

@@ -64,7 +64,7 @@ class _AlphaLayer(keras.layers.Layer):
         _modes.check_mode(mode)
         if alpha is None:
             alpha = DEFAULT_ALPHAS[mode]
-        _modes.check_python_alpha(type(self).__name__, mode, alpha)
+        _modes.check_python_alpha(type(self).__name__, mode, alpha, "float32")
         if keras.backend.backend() != "tensorflow":
             raise RuntimeError(
                 f"softround_ops.keras.{type(self).__name__} needs Keras's TensorFlow backend; "

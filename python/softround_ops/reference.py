@@ -9,6 +9,7 @@ is_finite through abs), except the optional alpha check.
 """
 
 import math
+import numbers
 
 import numpy as np
 import tensorflow as tf
@@ -93,19 +94,28 @@ def _prepared(func, x, alpha, mode, check_alpha):
     x = tf.convert_to_tensor(x)
     if x.dtype not in (tf.float16, tf.bfloat16, tf.float32, tf.float64):
         raise TypeError(f"{func}: x must be half, bfloat16, float32 or float64; got {x.dtype.name}")
-    if isinstance(alpha, (int, float)):
-        _modes.check_python_alpha(func, mode, alpha)
+    if isinstance(alpha, numbers.Real):
         # alpha has x's dtype, as the op's inputs do (a Python float goes
-        # there directly, not through float32).
-        alpha = tf.constant(alpha, x.dtype)
+        # there directly, not through float32); checked in that dtype.
+        value = 0.0 if mode == "ste" else _modes.check_python_alpha(func, mode, alpha, x.dtype.as_numpy_dtype)
+        alpha = tf.constant(value, x.dtype)
     else:
         # Tensors, variables (Keras ones too) and arrays, never through
         # tf.constant, which needs eager values.
+        _modes.check_alpha_type(func, alpha)
         alpha = tf.convert_to_tensor(alpha)
     compute = x.dtype if x.dtype in (tf.float32, tf.float64) else tf.float32
     xc = tf.cast(x, compute)
     alpha = _checked_alpha(tf.cast(tf.cast(alpha, x.dtype), compute), mode, xc, check_alpha)
     return x, xc, alpha
+
+
+def _flat(xc, alpha):
+    """x and alpha as vectors (alpha broadcast unless it is a scalar): elementwise ops
+    then work at any rank (TensorFlow's select broadcasts up to rank 8 only)."""
+    if alpha.shape.rank != 0:
+        alpha = tf.reshape(tf.broadcast_to(alpha, tf.shape(xc)), [-1])
+    return tf.reshape(xc, [-1]), alpha
 
 
 def _finite(xc):
@@ -120,6 +130,8 @@ def soft_round(x, alpha, mode="tanh", name=None, check_alpha=True):
     """
     with tf.name_scope(name or "soft_round_reference"):
         x, xc, alpha = _prepared(_NAME, x, alpha, mode, check_alpha)
+        shape = tf.shape(xc)
+        xc, alpha = _flat(xc, alpha)
         finite = _finite(xc)
         if mode == "ste":
             # Straight-through: round forward, identity backward, inf kept.
@@ -136,8 +148,7 @@ def soft_round(x, alpha, mode="tanh", name=None, check_alpha=True):
             # case passes x with gradient 1.
             passthrough = tf.where(finite, xc, tf.stop_gradient(xc))
             y = tf.where(keep, tf.where(below, m - c, m + c), passthrough)
-            y = tf.reshape(y, tf.shape(xc))  # an alpha must never enlarge x
-        return tf.cast(y, x.dtype)
+        return tf.cast(tf.reshape(y, shape), x.dtype)
 
 
 def _log1p(w):
@@ -209,6 +220,8 @@ def _inverse(func, conditional_mean, x, alpha, mode, name, check_alpha):
     _modes.check_function(func, "inverse", mode)
     with tf.name_scope(name or func.split(" ")[0] + "_reference"):
         x, xc, alpha = _prepared(func, x, alpha, mode, check_alpha)
+        shape = tf.shape(xc)
+        xc, alpha = _flat(xc, alpha)
         bound = float(x.dtype.max)
         finite = _finite(xc)
         identity = alpha < _modes.TANH_IDENTITY_ALPHA
@@ -227,8 +240,7 @@ def _inverse(func, conditional_mean, x, alpha, mode, name, check_alpha):
         value = base + (0.5 + signed) if conditional_mean else base + signed
         keep = finite & tf.logical_not(identity)
         passthrough = tf.where(finite, xc, tf.stop_gradient(xc))
-        y = tf.reshape(tf.where(keep, value, passthrough), tf.shape(xc))
-        return tf.cast(y, x.dtype)
+        return tf.cast(tf.reshape(tf.where(keep, value, passthrough), shape), x.dtype)
 
 
 def soft_round_inverse(y, alpha, mode="tanh", name=None, check_alpha=True):

@@ -522,7 +522,8 @@ struct ModeParams<Mode::kSine, T> : SingleForm<ModeParams<Mode::kSine, T>> {
   }
 };
 
-// ste: round half to even forward, identity backward. alpha is ignored.
+// ste: round half to even forward (a zero result is +0), identity backward.
+// alpha is ignored.
 template <typename T>
 struct ModeParams<Mode::kSte, T> : SingleForm<ModeParams<Mode::kSte, T>> {
   static constexpr bool identity = false;
@@ -538,7 +539,10 @@ template <Mode M, typename T, typename Form>
 SOFTROUND_HD T SoftRound(T x, const Form& form) {
   const T m = std::rint(x);
   if constexpr (M == Mode::kSte) {
-    return m;
+    // + 0 turns rint's -0 (from -0.5 <= x <= -0) into +0, as the
+    // straight-through formula x + (round(x) - x) of the reference, XLA and
+    // every quantization library gives.
+    return m + T(0);
   } else {
     // r is NaN at non-finite x, and that y is discarded.
     const T r = x - m;
