@@ -89,13 +89,14 @@ class CMakeBuild(build_ext):
 setup(
     package_dir={"": "python"},
     packages=["softround_ops", "softround_ops.compat", "softround_ops.demo"],
+    py_modules=["_softround_demo"],
     ext_modules=[CMakeExtension("softround_ops._soft_round_ops")],
     cmdclass={"build_ext": CMakeBuild},
     extras_require={
         "tensorflow": [f"tensorflow{TF_REQUIREMENT}"],
         "tensorflow-cpu": [f"tensorflow-cpu{TF_REQUIREMENT}"],
-        "test": ["pytest>=7", "hypothesis>=6", "scikit-learn", "statsmodels", "matplotlib"],
-        "demo": ["scikit-learn", "statsmodels", "matplotlib"],
+        "test": ["pytest>=7", "hypothesis>=6", "scikit-learn", "statsmodels", "pandas", "matplotlib"],
+        "demo": ["scikit-learn", "statsmodels", "pandas", "matplotlib"],
         "plot": ["matplotlib"],
         "lint": ["ruff==0.17.6", "clang-format==23.1.5"],
     },

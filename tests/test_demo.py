@@ -1,10 +1,12 @@
 """The demo (the project's main job) and the mode plot, end to end."""
 
 import json
+import os
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from conftest import run_python
 
@@ -68,3 +70,64 @@ def test_mode_plot_without_matplotlib_says_how_to_get_it(tmp_path):
     result = run_python(code + f"main(['--out', {str(tmp_path / 'x.png')!r}])")
     assert result.returncode != 0
     assert "pip install 'softround_ops[plot]'" in result.stderr
+
+
+def test_help_answers_without_tensorflow_and_every_option_is_explained():
+    code = (
+        "import sys, _softround_demo\n"
+        "try:\n    _softround_demo.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print('tensorflow' in sys.modules)\n"
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+    import _softround_demo
+
+    parser = _softround_demo.build_parser()
+    assert all(action.help for action in parser._actions)
+    from softround_ops.demo import data
+
+    assert tuple(data.INTEGER_DATASETS) == _softround_demo.DATASETS
+
+
+def write_csv(path, target_values=None):
+    rng = np.random.default_rng(0)
+    n = 300
+    size = rng.normal(size=n)
+    color = rng.choice(["red", "blue"], n)
+    target = rng.poisson(np.exp(0.5 + 0.4 * size)) if target_values is None else target_values(n)
+    lines = ["size,color,visits"] + [f"{s:.4f},{c},{t}" for s, c, t in zip(size, color, target)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_demo_on_a_csv_file(tmp_path):
+    csv = write_csv(tmp_path / "visits.csv")
+    args = ["--csv", str(csv), "--target", "visits", "--quick", "--json", str(tmp_path / "r.json")]
+    result = run_module("softround_ops.demo", *args)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "csv exact" in result.stdout and "Integer bottleneck" not in result.stdout
+    runs = json.loads((tmp_path / "r.json").read_text())["integer_labels"]
+    assert {row["head"] for row in runs} == {"mode", "mse", "mae", "softmax", "ste", "softround"}
+    assert json.loads((tmp_path / "r.json").read_text())["settings"]["json"] == os.path.relpath(
+        tmp_path / "r.json"
+    )
+
+
+def test_csv_errors_are_clear(tmp_path):
+    import _softround_demo
+
+    from softround_ops.demo import data
+
+    csv = write_csv(tmp_path / "visits.csv")
+    with pytest.raises(
+        SystemExit, match=r"--target 'count' is not a column of .*; its columns: 'size', 'color', 'visits'"
+    ):
+        data.csv_dataset(str(csv), "count")
+    fractional = write_csv(tmp_path / "fractional.csv", lambda n: np.full(n, 1.5))
+    with pytest.raises(SystemExit, match=r"--target 'visits' must hold integers .* data row 1 has '1\.5'"):
+        data.csv_dataset(str(fractional), "visits")
+    with pytest.raises(SystemExit, match="cannot read --csv"):
+        data.csv_dataset(str(tmp_path / "missing.csv"), "visits")
+    with pytest.raises(SystemExit):
+        _softround_demo.parse_args(["--csv", str(csv)])  # --target missing

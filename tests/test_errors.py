@@ -1,5 +1,7 @@
 """Every error path: a clear error naming the argument, the accepted range and the value."""
 
+import re
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -98,9 +100,12 @@ def test_non_float_x_is_a_type_error(backend):
 
 @pytest.mark.parametrize("module", [softround_ops, reference], ids=["custom", "reference"])
 @pytest.mark.parametrize("width", [0.0, -0.5, 1.01])
-def test_approx_round_sin_rejects_width_like_the_seed(module, width):
-    with pytest.raises(ValueError, match=r"^Width must be between zero \(exclusive\) and one \(inclusive\)$"):
+def test_approx_round_sin_rejects_width_in_the_words_of_soft_round(module, width):
+    expected = f"approx_round_sin: alpha for mode 'sine' must be a width in (0, 1]; got {width!r}"
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}$"):
         module.approx_round_sin(tf.constant([0.3]), width)
+    with pytest.raises(ValueError, match=re.escape("alpha for mode 'sine' must be a width in (0, 1]; got")):
+        module.soft_round(tf.constant([0.3]), width, mode="sine")
 
 
 def test_python_and_kernel_state_the_same_ranges():

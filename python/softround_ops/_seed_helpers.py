@@ -1,5 +1,7 @@
 """The seed answers' function names, so their code drops in unchanged."""
 
+from softround_ops import _modes
+
 
 def seed_helpers(soft_round):
     """approx_round, approx_round_sin and round_ste built on a soft_round."""
@@ -10,8 +12,10 @@ def seed_helpers(soft_round):
 
     def approx_round_sin(x, width=0.1):
         """The seed's clipped-sine approximation; returns 1 at the band's upper edge."""
-        if width > 1 or width <= 0:
-            raise ValueError("Width must be between zero (exclusive) and one (inclusive)")
+        # The same words as soft_round's check (the seed's own message said
+        # "Width must be between zero (exclusive) and one (inclusive)").
+        if isinstance(width, (int, float)):
+            _modes.check_python_alpha("approx_round_sin", "sine", width)
         return soft_round(x, width, mode="sine")
 
     def round_ste(x):

@@ -1,38 +1,27 @@
 """`python -m softround_ops.demo` (also `softround-demo`): which head to use for integer
 outputs, and which quantizer for an integer bottleneck, measured with baselines."""
 
-import argparse
 import json
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
+from _softround_demo import parse_args  # noqa: E402
 
 from softround_ops.demo import bottleneck, data, integer_labels, report  # noqa: E402
 
 
-def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="softround-demo", description=__doc__)
-    parser.add_argument("--experiment", choices=["labels", "bottleneck", "all"], default="all")
-    parser.add_argument("--dataset", choices=[*data.INTEGER_DATASETS, "all"], default="all")
-    parser.add_argument("--epochs", type=int, help="training epochs (default 30, --quick 3)")
-    parser.add_argument("--seeds", type=int, help="number of seeds (default 3, --quick 1)")
-    parser.add_argument("--seed", type=int, default=0, help="first seed (runs use seed, seed+1, ...)")
-    parser.add_argument("--quick", action="store_true", help="small data, few epochs: under a minute")
-    parser.add_argument("--plot", metavar="PATH", help="write a PNG of curves and predictions here")
-    parser.add_argument("--json", metavar="PATH", help="write the raw results here")
-    parser.add_argument("--verbose", action="store_true", help="show Keras's progress bar of every fit")
-    args = parser.parse_args(argv)
-    args.epochs = args.epochs or (3 if args.quick else 30)
-    args.seeds = args.seeds or (1 if args.quick else 3)
-    return args
+def load(name, args):
+    if name == "csv":
+        return data.csv_dataset(args.csv, args.target, quick=args.quick)
+    return data.INTEGER_DATASETS[name](quick=args.quick)
 
 
 def run_labels(args, datasets, progress):
     results, curves, predictions = {}, {}, {}
     for name in datasets:
-        train, test = data.INTEGER_DATASETS[name](quick=args.quick)
+        train, test = load(name, args)
         for seed in range(args.seed, args.seed + args.seeds):
             for head in integer_labels.HEADS:
                 metrics, curve, prediction = integer_labels.run_head(
@@ -61,8 +50,15 @@ def run_bottleneck(args, progress):
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    datasets = list(data.INTEGER_DATASETS) if args.dataset == "all" else [args.dataset]
+    return run(parse_args(argv))
+
+
+def run(args):
+    """Runs the experiments of parsed arguments (see _softround_demo)."""
+    if args.csv is not None:
+        datasets = ["csv"]
+    else:
+        datasets = list(data.INTEGER_DATASETS) if args.dataset == "all" else [args.dataset]
     runs = 0
     if args.experiment in ("labels", "all"):
         runs += len(datasets) * args.seeds * len(integer_labels.HEADS)

@@ -49,4 +49,41 @@ def digits(seed=0):
     return x[order[:cut]], x[order[cut:]]
 
 
+def csv_dataset(path, target, quick=False, seed=0):
+    """Your own data: a CSV file with a header row. Numeric columns are features as
+    they are, other columns one-hot; rows with a missing value are left out; the
+    target must hold integers. A fifth of the rows is held out for testing."""
+    try:
+        import pandas as pd
+    except ImportError as error:
+        raise SystemExit(f"{INSTALL_HINT} (pandas is missing)") from error
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise SystemExit(f"softround-demo: cannot read --csv {path}: {error}") from None
+    if target not in frame.columns:
+        columns = ", ".join(map(repr, frame.columns))
+        raise SystemExit(
+            f"softround-demo: --target {target!r} is not a column of {path}; its columns: {columns}"
+        )
+    frame = frame.dropna()
+    raw = frame.pop(target)
+    y = pd.to_numeric(raw, errors="coerce").to_numpy(np.float64)
+    bad = ~np.isfinite(y) | (y != np.round(y))
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise SystemExit(
+            f"softround-demo: --target {target!r} must hold integers (the demo compares ways to "
+            f"predict integers); data row {raw.index[first] + 1} has {str(raw.iloc[first])!r}"
+        )
+    if frame.shape[1] == 0:
+        raise SystemExit(f"softround-demo: {path} has no feature column besides {target!r}")
+    if len(y) < 20:
+        raise SystemExit(f"softround-demo: {path} has {len(y)} complete rows; the demo needs at least 20")
+    x = pd.get_dummies(frame, dtype=np.float32).to_numpy(np.float32)
+    if quick:
+        x, y = x[:2000], y[:2000]
+    return _split(x, y.astype(np.float32), seed)
+
+
 INTEGER_DATASETS = {"counts": counts, "randhie": randhie}

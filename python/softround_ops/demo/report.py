@@ -75,8 +75,8 @@ def plot(path, curves, predictions, codes):
         ax = axes[row][0]
         for head in heads:
             if curves.get((dataset, head)):
-                ax.semilogy(np.arange(1, len(curves[dataset, head]) + 1), curves[dataset, head], label=head)
-        ax.set(title=f"{dataset}: training loss", xlabel="epoch")
+                ax.plot(np.arange(1, len(curves[dataset, head]) + 1), curves[dataset, head], label=head)
+        ax.set(title=f"{dataset}: test MAE (rounded)", xlabel="epoch", ylabel="MAE")
         ax.legend(fontsize=7)
         for column, head in enumerate(heads, start=1):
             truth, prediction = predictions[dataset, head]
@@ -91,9 +91,9 @@ def plot(path, curves, predictions, codes):
         for name in dict.fromkeys(n for n, _ in codes):
             scales = sorted(s for n, s in codes if n == name)
             entropy = [np.mean([r["entropy"] for r in codes[name, s]]) for s in scales]
-            error = [np.mean([r["error"] for r in codes[name, s]]) for s in scales]
+            error = [1000 * np.mean([r["error"] for r in codes[name, s]]) for s in scales]
             ax.plot(entropy, error, marker="o", label=name)
-        ax.set(title="bottleneck: error vs entropy", xlabel="bits per image", ylabel="test MSE", yscale="log")
+        ax.set(title="bottleneck: error vs entropy", xlabel="bits per image", ylabel="test MSE x 1000")
         ax.legend(fontsize=7)
         for ax in axes[-1][1:]:
             ax.axis("off")
