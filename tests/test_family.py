@@ -303,6 +303,8 @@ def test_hessians_and_hessian_vector_products(family_backend):
         ((70000,), ()),
         ((3, 40000), (3, 1)),
         ((2, 3), (3,)),
+        ((2, 512), (512,)),  # a short alpha tiled to exactly x's size
+        ((103, 10), (10,)),
     ],
 )
 @pytest.mark.parametrize("dtype_name", ["float32", "float64", "float16"])
@@ -434,3 +436,31 @@ def test_sixteen_bit_slope_saturates_at_the_dtype_maximum():
         _, d_y, _ = tape_values(softround_ops.soft_round_inverse, y, 100.0)
         values = tf.cast(d_y, tf.float64).numpy()
         assert values[0] == largest and values[1] == largest and np.isfinite(values[2])
+
+
+def test_an_empty_x_gives_alpha_a_zero_gradient():
+    alpha = tf.constant([2.0, 3.0, 4.0])
+    with tf.GradientTape() as tape:
+        tape.watch(alpha)
+        y = softround_ops.soft_round(tf.zeros([0, 3]), alpha)
+    np.testing.assert_array_equal(tape.gradient(y, alpha), [0.0, 0.0, 0.0])
+
+
+def test_second_derivatives_in_x_skip_the_alpha_alpha_term(monkeypatch):
+    """A learned alpha watched by both tapes: the unused alpha-of-alpha term
+    (autodiff of the reference) is not computed for a Hessian in x."""
+    from softround_ops import _gradients
+
+    def fail(*args):
+        raise AssertionError("the alpha-alpha term was computed")
+
+    monkeypatch.setattr(_gradients, "_reference_alpha_alpha", fail)
+    x = tf.constant([0.2, 0.7, 1.4], tf.float64)
+    alpha = tf.Variable(3.0, dtype=tf.float64)
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = softround_ops.soft_round_inverse(x, alpha)
+        d_x = inner.gradient(y, x)
+    assert np.isfinite(outer.gradient(d_x, x)).all()

@@ -137,3 +137,14 @@ def test_tfc_layers():
         keras.saving.serialize_keras_object(tfc.SoftRound(alpha=2.0, inverse=True))
     )
     assert isinstance(layer, tfc.SoftRound) and layer.inverse and layer.alpha == 2.0
+
+
+def test_alpha_schedule_anneals_the_decoder_layers_too():
+    x, y = regression_data(channels=1)
+    encoder = SoftRound(alpha=1.0, name="encoder")
+    decoder = SoftRoundConditionalMean(alpha=1.0, alpha_shape=(1,), name="decoder")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1), encoder, decoder])
+    model.compile(optimizer="sgd", loss="mae")
+    model.fit(x, y, epochs=3, verbose=0, callbacks=[AlphaSchedule(1.0, 9.0)])
+    assert float(encoder.alpha.numpy()) == 9.0
+    np.testing.assert_array_equal(decoder.alpha.numpy(), [9.0])

@@ -7,7 +7,9 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <map>
 #include <type_traits>
+#include <utility>
 
 namespace softround {
 namespace gpu {
@@ -196,27 +198,30 @@ bool Aligned16(const void* p) {
 
 // Block size for full occupancy and the grid that fills the device once
 // (the kernel strides over the rest), cached per kernel and device.
-// The cache is per thread (TensorFlow runs ops on several threads), so it
-// needs no lock.
+// Cached per kernel (its address) and device, per thread (TensorFlow runs
+// ops on several threads), so it needs no lock.
 template <typename Kernel>
 cudaError_t LaunchShape(Kernel kernel, int64_t items, int* grid, int* block) {
-  constexpr int kMaxDevices = 64;
-  thread_local int block_size[kMaxDevices] = {};
-  thread_local int min_grid[kMaxDevices] = {};
+  struct Shape {
+    int min_grid = 0;
+    int block = 0;
+  };
+  thread_local std::map<std::pair<const void*, int>, Shape> cache;
   int device = 0;
   cudaError_t status = cudaGetDevice(&device);
   if (status != cudaSuccess) return status;
-  int fresh_block = 0, fresh_grid = 0;
-  int* cached_block = device < kMaxDevices ? &block_size[device] : &fresh_block;
-  int* cached_grid = device < kMaxDevices ? &min_grid[device] : &fresh_grid;
-  if (*cached_block == 0) {
-    status =
-        cudaOccupancyMaxPotentialBlockSize(cached_grid, cached_block, kernel);
-    if (status != cudaSuccess) return status;
+  Shape& shape = cache[{reinterpret_cast<const void*>(kernel), device}];
+  if (shape.block == 0) {
+    status = cudaOccupancyMaxPotentialBlockSize(&shape.min_grid, &shape.block,
+                                                kernel);
+    if (status != cudaSuccess) {
+      shape.block = 0;
+      return status;
+    }
   }
-  *block = *cached_block;
+  *block = shape.block;
   const int64_t needed = (items + *block - 1) / *block;
-  *grid = static_cast<int>(needed < *cached_grid ? needed : *cached_grid);
+  *grid = static_cast<int>(needed < shape.min_grid ? needed : shape.min_grid);
   if (*grid < 1) *grid = 1;
   return cudaSuccess;
 }

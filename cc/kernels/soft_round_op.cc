@@ -94,12 +94,9 @@ class SoftRoundFamilyOp : public OpKernel {
       OP_REQUIRES_OK(
           ctx, ctx->allocate_output(1, alpha_tensor.shape(), &dalpha_tensor));
       dalpha = dalpha_tensor->flat<T>().data();
-      if (x.NumElements() == 0) {
-        dalpha_tensor->flat<T>().setZero();
-        return;
-      }
     }
-    if (x.NumElements() == 0) return;
+    // An empty x still has alpha's gradient (zeros), which the device writes.
+    if (x.NumElements() == 0 && dalpha == nullptr) return;
     OP_REQUIRES_OK(ctx, Device::template Run<T>(
                             ctx, spec_, dy, x.flat<T>().data(), alpha,
                             out->flat<T>().data(), x.NumElements(), dalpha));

@@ -34,6 +34,8 @@ double CyclesPerElement(const softround::Spec& spec, bool alpha_per_element) {
 constexpr int64_t kMaxTiles = 64;
 // Elements per piece whose alpha terms are summed from a stack buffer.
 constexpr int64_t kSegment = 1024;
+// Elements per piece of a scalar alpha's in-register sum.
+constexpr int64_t kScalarPiece = 1 << 16;
 
 }  // namespace
 
@@ -43,6 +45,10 @@ absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx,
                                const T* x, const AlphaInput<T>& alpha, T* out,
                                int64_t n, T* dalpha) {
   using A = typename AccumulatorOf<T>::Type;
+  if (n == 0) {
+    if (dalpha != nullptr) std::fill_n(dalpha, alpha.elements, T(0));
+    return absl::OkStatus();
+  }
   const int64_t period = alpha.period;
   const bool per_element = period > 1;
   const int streams = (dy != nullptr ? 3 : 2) + (per_element ? 1 : 0);
@@ -91,10 +97,11 @@ absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx,
     device.parallelFor(n, cost, [&](Eigen::Index begin, Eigen::Index end) {
       run(begin, end - begin, begin, products + begin);
     });
-    if (!alpha.expanded) {
+    if (alpha.elements == n) {  // alpha's own layout: one term each
       for (int64_t i = 0; i < n; ++i) dalpha[i] = T(products[i]);
       return absl::OkStatus();
     }
+    // Expanded, or a short alpha tiled to exactly x's size: fold.
     std::vector<double> sums(products, products + n);
     FoldAlphaSums(alpha, sums.data(), dalpha);
     return absl::OkStatus();
@@ -113,8 +120,9 @@ absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx,
           const int64_t begin = tile * rows / tiles * period;
           const int64_t end = std::min(n, (tile + 1) * rows / tiles * period);
           double* sums = partial.data() + tile * period;
-          // A scalar alpha's loop sums in registers: no need for short pieces.
-          for_each_piece(begin, end, per_element ? kSegment : end - begin,
+          // A scalar alpha's loop sums in registers (in A); short pieces
+          // keep that sum short before it joins the double one.
+          for_each_piece(begin, end, per_element ? kSegment : kScalarPiece,
                          [&](int64_t i, int64_t length, int64_t offset) {
                            A products[kSegment];
                            run(i, length, offset, products);

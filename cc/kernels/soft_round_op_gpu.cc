@@ -39,6 +39,13 @@ absl::Status RunSoftRoundOnGpu(OpKernelContext* ctx,
   using A = typename AccumulatorOf<T>::Type;
   void* stream =
       ctx->op_device_context()->stream()->platform_specific_handle().stream;
+  if (n == 0) {  // alpha's gradient of an empty x: zeros, in device memory
+    if (dalpha == nullptr) return absl::OkStatus();
+    const std::vector<T> zeros(alpha.elements, T(0));
+    return CudaStatus("SoftRoundGradWithAlpha: zeroing alpha's gradient",
+                      softround::gpu::CopyToDevice(stream, dalpha, zeros.data(),
+                                                   zeros.size() * sizeof(T)));
+  }
   softround::gpu::Launch<S> launch{stream,
                                    spec.mode,
                                    AsStorage(dy),

@@ -141,7 +141,7 @@ def soft_round(x, alpha, mode="tanh", name=None):
     return _family("soft_round", "forward", x, alpha, mode, name)
 
 
-def soft_round_inverse(y, alpha, name=None, mode="tanh"):
+def soft_round_inverse(y, alpha, name=None, *, mode="tanh"):
     """The inverse of `soft_round`'s tanh mode: x with soft_round(x, alpha) = y.
 
     With m = floor(y) + 1/2: x = m + clip(atanh(2 (y - m) tanh(alpha/2)) /
@@ -154,7 +154,7 @@ def soft_round_inverse(y, alpha, name=None, mode="tanh"):
       alpha: the sharpness (finite, >= 0), a Python number or a tensor that is
         a scalar or broadcasts to y's shape; a tensor alpha gets a gradient.
       name: a name for the operation.
-      mode: "tanh", the only mode that is invertible on the whole real line
+      mode: (keyword only) "tanh", the only mode that is invertible on the whole real line
         (sigmoid jumps at integers; sine and ste are flat in places); any
         other mode is a ValueError.
 
@@ -178,7 +178,7 @@ def soft_round_inverse(y, alpha, name=None, mode="tanh"):
     return _family("soft_round_inverse", "inverse", y, alpha, mode, name)
 
 
-def soft_round_conditional_mean(y, alpha, name=None, mode="tanh"):
+def soft_round_conditional_mean(y, alpha, name=None, *, mode="tanh"):
     """E[X | soft_round(X) + U = y] for U uniform on [-1/2, 1/2): soft_round_inverse(y - 1/2) + 1/2.
 
     The decoder's estimate of Agustsson & Theis 2020 (Sec. 4.1) and

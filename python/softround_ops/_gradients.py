@@ -9,6 +9,7 @@ needs none. Second derivatives are the same ops with wrt "xx", "alpha" or
 "x_alpha"; third derivatives are not implemented (a clear error).
 """
 
+import numpy as np
 import tensorflow as tf
 
 from softround_ops import _loader, reference
@@ -55,6 +56,21 @@ def _second_order(op, attrs, grad, dy, x, alpha, dy_index):
     else:
         d_x, d_alpha = ops.soft_round_grad(weighted, x, alpha, wrt="xx", **attrs), None
     return d_dy, d_x, d_alpha
+
+
+def _is_zero(grad):
+    """None, or the zeros TensorFlow passes for an output nobody used (then the
+    terms from alpha's gradient, and their cost, are skipped)."""
+    if grad is None:
+        return True
+    if hasattr(grad, "numpy") and not hasattr(grad, "graph"):
+        return not np.any(grad.numpy())
+    op = getattr(grad, "op", None)
+    return (
+        op is not None
+        and op.type in ("ZerosLike", "Zeros")
+        or (op is not None and op.type == "Const" and not np.any(tf.get_static_value(grad)))
+    )
 
 
 def _add(a, b):
@@ -110,7 +126,7 @@ def _soft_round_grad_with_alpha_grad(op, grad, grad_alpha):
     d_dy = d_x = d_alpha = None
     if grad is not None:
         d_dy, d_x, d_alpha = _second_order(op, attrs, grad, dy, x, alpha, 0)
-    if grad_alpha is not None:
+    if not _is_zero(grad_alpha):
         ops = _ops()
         wide = tf.broadcast_to(grad_alpha, tf.shape(x))
         if _needs_gradient(op, 0):

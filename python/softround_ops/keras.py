@@ -202,7 +202,8 @@ class SoftRoundConditionalMean(_AlphaLayer):
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class AlphaSchedule(keras.callbacks.Callback):
-    """Anneals alpha of every SoftRound layer of the model during `fit`.
+    """Anneals alpha of every SoftRound, SoftRoundInverse and SoftRoundConditionalMean
+    layer of the model during `fit` (hard rounding concerns SoftRound layers only).
 
     Args:
       start, end: alpha at the first and the last annealing step.
@@ -243,14 +244,17 @@ class AlphaSchedule(keras.callbacks.Callback):
         return math.exp(math.log(self.start) + (math.log(self.end) - math.log(self.start)) * progress)
 
     def _layers(self):
-        return [layer for layer in self.model._flatten_layers() if isinstance(layer, SoftRound)]
+        """Every layer with an alpha: SoftRound, and the decoder-side SoftRoundInverse
+        and SoftRoundConditionalMean (annealed together, as Agustsson & Theis do)."""
+        return [layer for layer in self.model._flatten_layers() if isinstance(layer, _AlphaLayer)]
 
     def _set(self, alpha, hard):
         self._value = alpha
         self._hard = hard
         for layer in self._layers():
-            layer.alpha.assign(alpha)
-            layer.hard_rounding.assign(1.0 if hard else 0.0)
+            layer.alpha.assign(tf.fill(layer.alpha.shape, alpha))
+            if isinstance(layer, SoftRound):
+                layer.hard_rounding.assign(1.0 if hard else 0.0)
 
     def _anneal_epochs(self):
         total = self.params.get("epochs") or 1
@@ -259,7 +263,10 @@ class AlphaSchedule(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         layers = self._layers()
         if not layers:
-            raise ValueError("AlphaSchedule: the model has no softround_ops.keras.SoftRound layer")
+            raise ValueError(
+                "AlphaSchedule: the model has no softround_ops.keras.SoftRound layer "
+                "(nor SoftRoundInverse, SoftRoundConditionalMean)"
+            )
         for layer in layers:
             if layer.alpha_trainable:
                 raise ValueError(

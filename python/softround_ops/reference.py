@@ -243,12 +243,12 @@ def _inverse(func, conditional_mean, x, alpha, mode, name, check_alpha):
         return tf.cast(tf.reshape(tf.where(keep, value, passthrough), shape), x.dtype)
 
 
-def soft_round_inverse(y, alpha, mode="tanh", name=None, check_alpha=True):
-    """Pure-TF `softround_ops.soft_round_inverse` (tanh only)."""
+def soft_round_inverse(y, alpha, name=None, *, mode="tanh", check_alpha=True):
+    """Pure-TF `softround_ops.soft_round_inverse` (tanh only; the same signature)."""
     return _inverse("soft_round_inverse (reference)", False, y, alpha, mode, name, check_alpha)
 
 
-def soft_round_conditional_mean(y, alpha, mode="tanh", name=None, check_alpha=True):
+def soft_round_conditional_mean(y, alpha, name=None, *, mode="tanh", check_alpha=True):
     """Pure-TF `softround_ops.soft_round_conditional_mean` (tanh only)."""
     return _inverse("soft_round_conditional_mean (reference)", True, y, alpha, mode, name, check_alpha)
 

@@ -698,7 +698,10 @@ SOFTROUND_HD Quantities<T> InverseQuantities(T y, const TanhInverse<T>& inv) {
     base = std::rint(y);
     r = y - base;
   }
-  const T p = std::fabs(r);
+  // A subnormal distance counts as 0, as on TensorFlow's CPU (which flushes
+  // denormals); the GPU does not, and 1 / subnormal would be inf there.
+  const T p =
+      std::fabs(r) < std::numeric_limits<T>::min() ? T(0) : std::fabs(r);
   const T u = inv.Fraction(p);
   const T signed_u = std::copysign(u, r);
   const T value =
