@@ -93,6 +93,27 @@ std::vector<double> Inputs(int64_t n, double largest) {
   return x;
 }
 
+void ExitOnLaunchError(int status) {
+  if (status == 0) return;
+  std::fprintf(stderr, "launch failed: %s\n",
+               softround::gpu::ErrorString(status));
+  std::exit(2);
+}
+
+// Elements where the GPU and the CPU disagree beyond Tolerance; the first one.
+template <typename S>
+int64_t CountMismatches(const std::vector<S>& gpu, const std::vector<S>& cpu,
+                        int64_t* first_bad) {
+  int64_t bad = 0;
+  for (size_t i = 0; i < cpu.size(); ++i) {
+    const double want = ToDouble(cpu[i]);
+    if (!Close(ToDouble(gpu[i]), want, Tolerance<S>(want))) {
+      if (bad++ == 0) *first_bad = static_cast<int64_t>(i);
+    }
+  }
+  return bad;
+}
+
 struct Counts {
   int passed = 0;
   int failed = 0;
@@ -170,20 +191,11 @@ void CheckDtype(const char* dtype, double largest, double largest_alpha,
           const int status = backward
                                  ? softround::gpu::LaunchSoftRoundGrad(launch)
                                  : softround::gpu::LaunchSoftRound(launch);
-          if (status != 0) {
-            std::fprintf(stderr, "launch failed: %s\n",
-                         softround::gpu::ErrorString(status));
-            std::exit(2);
-          }
+          ExitOnLaunchError(status);
           CHECK_CUDA(cudaMemcpy(gpu.data(), launch.out, n * sizeof(S),
                                 cudaMemcpyDeviceToHost));
-          int64_t bad = 0, first_bad = -1;
-          for (int64_t i = 0; i < n; ++i) {
-            const double want = ToDouble(cpu[i]);
-            if (!Close(ToDouble(gpu[i]), want, Tolerance<S>(want))) {
-              if (bad++ == 0) first_bad = i;
-            }
-          }
+          int64_t first_bad = -1;
+          int64_t bad = CountMismatches(gpu, cpu, &first_bad);
           if (bad == 0) {
             ++counts->passed;
           } else {
@@ -285,20 +297,11 @@ void CheckFamily(const char* dtype, double largest_finite, Counts* counts) {
                                            with_alpha ? d_products : nullptr,
                                            largest_finite};
           const int status = softround::gpu::LaunchFamily(launch);
-          if (status != 0) {
-            std::fprintf(stderr, "launch failed: %s\n",
-                         softround::gpu::ErrorString(status));
-            std::exit(2);
-          }
+          ExitOnLaunchError(status);
           CHECK_CUDA(cudaMemcpy(gpu.data(), d_out, n * sizeof(S),
                                 cudaMemcpyDeviceToHost));
-          int64_t bad = 0, first_bad = -1;
-          for (int64_t i = 0; i < n; ++i) {
-            const double want = ToDouble(cpu[i]);
-            if (!Close(ToDouble(gpu[i]), want, Tolerance<S>(want))) {
-              if (bad++ == 0) first_bad = i;
-            }
-          }
+          int64_t first_bad = -1;
+          int64_t bad = CountMismatches(gpu, cpu, &first_bad);
           // alpha's terms: per element, or (scalar alpha) the CPU's sum.
           if (with_alpha) {
             CHECK_CUDA(cudaMemcpy(gpu_products.data(), d_products,

@@ -231,6 +231,13 @@ SOFTROUND_HD T Signed(T v, T r) {
   return r < T(0) ? -v : v;
 }
 
+// 2 alpha g / (1 - g^2), g = e^{-alpha}: the term of tanh's d c'/d alpha that
+// comes from tanh(alpha/2) (forward and inverse derivatives share it).
+template <typename T>
+SOFTROUND_HD T TanhMixedOffset(T alpha, T g, T one_minus_g) {
+  return T(2) * alpha * g / (one_minus_g * (T(1) + g));
+}
+
 template <typename T>
 SOFTROUND_HD T Clamp(T v, T bound) {
   return v > bound ? bound : (v < -bound ? -bound : v);
@@ -359,7 +366,7 @@ struct TanhDerivatives {
         g(g_),
         one_minus_g2(one_minus_g * (T(1) + g_)),
         slope_factor(T(2) * (T(1) + g_) / one_minus_g),
-        mixed_offset(T(2) * a * g_ / (one_minus_g * (T(1) + g_))),
+        mixed_offset(detail::TanhMixedOffset(a, g_, one_minus_g)),
         alpha_scale(T(1) / (one_minus_g * one_minus_g)) {}
 
   // q and 1 / (1 + q) at u, shared by the forward and inverse derivatives.
@@ -637,7 +644,7 @@ struct TanhInverse {
         one_minus_half(T(2) * g_ / (T(1) + g_)),
         one_minus_half2(one_minus_half * (T(1) + half)),
         slope_scale(T(2) * half / a),
-        mixed_offset(T(2) * a * g_ / (one_minus_g * (T(1) + g_))) {}
+        mixed_offset(detail::TanhMixedOffset(a, g_, one_minus_g)) {}
 
   // log(A / B) by LogOfRatio with B = 1 - p (1 - g) (in [1/2, 1]) and
   // A = B + p K (moderate: A / B = 1 + w) or p + g (1 - p) (sharp).
