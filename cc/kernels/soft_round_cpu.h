@@ -18,6 +18,16 @@ namespace cpu {
 
 using LoopSpec = Spec;
 
+// The type in which the loops hand out the terms of alpha's gradient.
+template <typename S>
+struct AccumulatorOf {
+  using Type = float;
+};
+template <>
+struct AccumulatorOf<double> {
+  using Type = double;
+};
+
 // Element i uses alpha[alpha_per_element ? i : 0]; out may be x or dy.
 // With spec.with_alpha, alpha_products[i] receives element i's alpha term,
 // or, for a scalar alpha (!alpha_per_element), alpha_products[0] their sum;

@@ -15,7 +15,7 @@
 namespace tensorflow {
 
 // out[i] = F(x[i]) or dy[i] * dF(x[i]) for i in [0, n), where element i uses
-// alpha.data[i % alpha.period] (alpha is in host memory); dy is nullptr for
+// alpha.data[i % alpha.layout.period] (in host memory); dy is nullptr for
 // kValue. out may be x or dy. With spec.with_alpha, dalpha (alpha's shape,
 // in device memory) receives the sum of the alpha terms over the elements
 // that each alpha element broadcasts to.
@@ -55,24 +55,6 @@ struct OnGpu {
     return RunSoftRoundOnGpu<T>(args...);
   }
 };
-
-// Sums over x's elements folded back to alpha's elements: sums has
-// alpha.period entries (alpha's elements tiled, or x's size when alpha was
-// expanded); result has alpha.elements.
-template <typename T>
-void FoldAlphaSums(const AlphaInput<T>& alpha, const double* sums, T* result) {
-  std::vector<double> total(alpha.elements, 0.0);
-  if (alpha.expanded) {
-    ForEachAlphaOffset(
-        alpha.dims, alpha.x_dims,
-        [&](int64_t i, int64_t offset) { total[offset] += sums[i]; });
-  } else {
-    for (int64_t j = 0; j < alpha.period; ++j) {
-      total[j % alpha.elements] += sums[j];
-    }
-  }
-  for (int64_t j = 0; j < alpha.elements; ++j) result[j] = T(total[j]);
-}
 
 }  // namespace tensorflow
 

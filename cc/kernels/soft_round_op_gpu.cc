@@ -41,7 +41,7 @@ absl::Status RunSoftRoundOnGpu(OpKernelContext* ctx,
       ctx->op_device_context()->stream()->platform_specific_handle().stream;
   if (n == 0) {  // alpha's gradient of an empty x: zeros, in device memory
     if (dalpha == nullptr) return absl::OkStatus();
-    const std::vector<T> zeros(alpha.elements, T(0));
+    const std::vector<T> zeros(alpha.layout.elements, T(0));
     return CudaStatus("SoftRoundGradWithAlpha: zeroing alpha's gradient",
                       softround::gpu::CopyToDevice(stream, dalpha, zeros.data(),
                                                    zeros.size() * sizeof(T)));
@@ -52,20 +52,21 @@ absl::Status RunSoftRoundOnGpu(OpKernelContext* ctx,
                                    AsStorage(x),
                                    static_cast<double>(alpha.data[0]),
                                    nullptr,
-                                   alpha.period,
+                                   alpha.layout.period,
                                    AsStorage(out),
                                    n,
                                    spec,
                                    nullptr,
                                    LargestFinite<T>()};
   Tensor device_alpha;
-  if (alpha.period > 1) {
+  const int64_t period = alpha.layout.period;
+  if (period > 1) {
     TF_RETURN_IF_ERROR(ctx->allocate_temp(
-        DataTypeToEnum<T>::value, TensorShape({alpha.period}), &device_alpha));
+        DataTypeToEnum<T>::value, TensorShape({period}), &device_alpha));
     TF_RETURN_IF_ERROR(CudaStatus(
         "SoftRound: copying alpha to the GPU",
         softround::gpu::CopyToDevice(stream, device_alpha.flat<T>().data(),
-                                     alpha.data, alpha.period * sizeof(T))));
+                                     alpha.data, period * sizeof(T))));
     launch.alpha_device = AsStorage(device_alpha.flat<T>().data());
   }
   Tensor products;
@@ -79,7 +80,6 @@ absl::Status RunSoftRoundOnGpu(OpKernelContext* ctx,
   if (!spec.with_alpha) return absl::OkStatus();
 
   // One sum per alpha period entry (x's size when alpha was expanded).
-  const int64_t period = alpha.period;
   std::vector<double> sums(period);
   if (period == n) {
     std::vector<A> terms(n);
@@ -107,8 +107,9 @@ absl::Status RunSoftRoundOnGpu(OpKernelContext* ctx,
                                               device_sums.flat<double>().data(),
                                               period * sizeof(double))));
   }
-  std::vector<T> folded(alpha.elements);
-  FoldAlphaSums(alpha, sums.data(), folded.data());
+  std::vector<double> totals(alpha.layout.elements);
+  softround::FoldAlphaSums(alpha.layout, sums.data(), totals.data());
+  std::vector<T> folded(totals.begin(), totals.end());
   return CudaStatus("SoftRoundGradWithAlpha: copying alpha's gradient",
                     softround::gpu::CopyToDevice(stream, dalpha, folded.data(),
                                                  folded.size() * sizeof(T)));

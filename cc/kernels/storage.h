@@ -5,6 +5,7 @@
 #define SOFTROUND_KERNELS_STORAGE_H_
 
 #include "cc/kernels/float16_bits.h"
+#include "cc/kernels/soft_round_cpu.h"
 #include "tensorflow/core/framework/numeric_types.h"
 
 namespace tensorflow {
@@ -22,15 +23,10 @@ struct StorageOf<Eigen::bfloat16> {
   using Type = softround::BFloat16Bits;
 };
 
-// The type in which the CPU loops hand out the terms of alpha's gradient.
+// The type in which the loops hand out the terms of alpha's gradient.
 template <typename T>
-struct AccumulatorOf {
-  using Type = float;
-};
-template <>
-struct AccumulatorOf<double> {
-  using Type = double;
-};
+using AccumulatorOf =
+    softround::cpu::AccumulatorOf<typename StorageOf<T>::Type>;
 
 template <typename T>
 const typename StorageOf<T>::Type* AsStorage(const T* p) {
