@@ -58,6 +58,15 @@ def _drop_stale_cache(build_dir, cmake):
         shutil.rmtree(build_dir / "CMakeFiles", ignore_errors=True)
 
 
+def _pybind11_args():
+    """Where CMake finds pybind11 (a build requirement) for the NumPy binding."""
+    try:
+        import pybind11
+    except ImportError:
+        sys.exit("softround_ops builds its NumPy binding with pybind11: `pip install pybind11`")
+    return [f"-Dpybind11_DIR={pybind11.get_cmake_dir()}"]
+
+
 class CMakeBuild(build_ext):
     """Runs CMake for each extension; honours CMAKE_ARGS and SOFTROUND_WITH_CUDA=1
     (the CUDA kernels), uses Ninja when present."""
@@ -74,6 +83,8 @@ class CMakeBuild(build_ext):
             f"-DTENSORFLOW_PYTHON={sys.executable}",
             f"-DTENSORFLOW_PYTHON_UNSET_ENV={';'.join(TF_UNSET_ENV)}",
             "-DCMAKE_BUILD_TYPE=Release",
+            f"-DPython_EXECUTABLE={sys.executable}",
+            *_pybind11_args(),
         ]
         ninja = shutil.which("ninja")
         if ninja and "CMAKE_GENERATOR" not in os.environ:

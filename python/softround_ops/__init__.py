@@ -19,43 +19,13 @@ try:
 except ModuleNotFoundError as error:
     if error.name != "tensorflow":
         raise
-    from softround_ops._requirements import missing_tensorflow_message
+    # Without TensorFlow only softround_ops.numpy works; everything else
+    # says what to install when it is first reached.
+    from softround_ops._requirements import missing_tensorflow
 
-    raise ImportError(missing_tensorflow_message()) from None
-
-from softround_ops import _gradients, _loader, compat, keras, reference  # noqa: F401  (registrations)
-from softround_ops._api import (
-    approx_round,
-    approx_round_sin,
-    round_ste,
-    soft_round,
-    soft_round_conditional_mean,
-    soft_round_inverse,
-)
-from softround_ops._loader import FallbackWarning, LibraryLoadError, using_custom_ops
-from softround_ops._modes import ALPHA_RANGES, MODES
-from softround_ops._placement import portable
-
-# Registers SoftRound for SavedModels loaded after `import softround_ops`;
-# never raises (a failure is reported by the first call).
-_loader.preload()
+    __getattr__ = missing_tensorflow
+else:
+    from softround_ops._tensorflow_api import *  # noqa: F403
+    from softround_ops._tensorflow_api import __all__  # noqa: F401
 
 __version__ = "0.1.0"
-
-__all__ = [
-    "ALPHA_RANGES",
-    "MODES",
-    "FallbackWarning",
-    "LibraryLoadError",
-    "approx_round",
-    "approx_round_sin",
-    "compat",
-    "keras",
-    "portable",
-    "reference",
-    "round_ste",
-    "soft_round",
-    "soft_round_conditional_mean",
-    "soft_round_inverse",
-    "using_custom_ops",
-]

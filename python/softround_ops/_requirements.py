@@ -18,3 +18,14 @@ def missing_tensorflow_message():
         f"package's extra, `pip install 'softround_ops[tensorflow-cpu]'` (or `[tensorflow]` for "
         f"TensorFlow's GPU build), or directly: `pip install 'tensorflow-cpu{pin}'`."
     )
+
+
+def missing_tensorflow(name):
+    """The package's __getattr__ without TensorFlow: its API raises the ImportError
+    above when first reached (softround_ops.numpy needs no TensorFlow)."""
+    # AttributeError lets `from softround_ops import numpy` (and the private
+    # modules it uses) import the module, and answers probes such as
+    # __wrapped__ by inspection tools.
+    if name == "numpy" or name.startswith("_"):
+        raise AttributeError(f"module 'softround_ops' has no attribute {name!r}")
+    raise ImportError(missing_tensorflow_message())
