@@ -1,4 +1,4 @@
-"""Shared fixtures: the two backends, the dtypes and the tolerances of docs/design.md."""
+"""Shared fixtures: the two backends, the dtypes; the tolerances (tolerances.py) of docs/design.md."""
 
 import os
 import subprocess
@@ -8,9 +8,12 @@ import ml_dtypes
 import numpy as np
 import pytest
 import tensorflow as tf
+from hypothesis import HealthCheck, settings
 
 import softround_ops
 from softround_ops import reference
+
+from tolerances import ulp, value_tolerance  # noqa: F401  (the tests import them from here)
 
 DTYPES = {
     "float16": (tf.float16, np.float16),
@@ -18,6 +21,11 @@ DTYPES = {
     "float32": (tf.float32, np.float32),
     "float64": (tf.float64, np.float64),
 }
+
+# `--hypothesis-profile=soak`: the property tests at scale (README, "Reliability").
+settings.register_profile(
+    "soak", max_examples=100_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 # A representative alpha per mode for grids (small enough that float32 input
 # rounding stays within the value tolerance; huge alphas are tested apart).
@@ -40,24 +48,6 @@ def backend(request):
 @pytest.fixture(params=list(DTYPES))
 def dtype_name(request):
     return request.param
-
-
-def ulp(values, np_dtype):
-    """Spacing of the given dtype at each value (the value itself rounded to it)."""
-    rounded = np.asarray(values, np.float64).astype(np_dtype)
-    finfo = ml_dtypes.finfo(np_dtype)
-    exponent = np.floor(np.log2(np.maximum(np.abs(rounded.astype(np.float64)), float(finfo.tiny))))
-    return np.exp2(exponent - finfo.nmant)
-
-
-def value_tolerance(expected, np_dtype):
-    """The accuracy the project holds to: 1e-12 / 2e-6 relative to max(1, |y|), one ulp for 16-bit types."""
-    scale = np.maximum(1.0, np.abs(expected))
-    if np_dtype == np.float64:
-        return 1e-12 * scale
-    if np_dtype == np.float32:
-        return 2e-6 * scale
-    return ulp(expected, np_dtype)
 
 
 def run_python(code, env=None, timeout=120):

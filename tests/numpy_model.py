@@ -61,14 +61,16 @@ def slope(x, alpha, mode):
 
 
 def steepest_slope(mode, alpha):
-    """The largest |dy/dx| of a mode at this alpha, the scale of gradient errors."""
-    if mode == "tanh":
-        return 1.0 if alpha < TANH_IDENTITY_ALPHA else alpha / (2 * np.tanh(alpha / 2))
-    if mode == "sigmoid":
-        return alpha / 4
-    if mode == "sine":
-        return np.pi / (2 * alpha)
-    return 1.0
+    """The largest |dy/dx| of a mode at this alpha (elementwise), the scale of gradient errors."""
+    alpha = np.asarray(alpha, np.float64)
+    with np.errstate(all="ignore"):
+        if mode == "tanh":
+            return np.where(alpha < TANH_IDENTITY_ALPHA, 1.0, alpha / (2 * np.tanh(alpha / 2)))
+        if mode == "sigmoid":
+            return alpha / 4
+        if mode == "sine":
+            return np.pi / (2 * alpha)
+    return np.ones_like(alpha)
 
 
 def inverse(y, alpha):

@@ -6,10 +6,11 @@ import tensorflow as tf
 
 import softround_ops
 
-from conftest import DTYPES, MODE_ALPHAS, ulp
+from conftest import DTYPES, MODE_ALPHAS
 from numpy_model import slope as model_slope
 from numpy_model import steepest_slope
 from test_values import as_dtype, known_points
+from tolerances import gradient_tolerance
 
 
 def gradient(soft_round, x, alpha, mode):
@@ -25,19 +26,11 @@ def test_gradients_match_closed_form(backend, dtype_name, mode):
     _, soft_round = backend
     tf_dtype, np_dtype = DTYPES[dtype_name]
     x = as_dtype(known_points(), dtype_name)
-    eps = np.finfo(np.float32).eps
     for alpha in MODE_ALPHAS[mode]:
         got = tf.cast(gradient(soft_round, tf.constant(x, tf_dtype), alpha, mode), tf.float64).numpy()
         alpha_t = as_dtype(alpha, dtype_name)
         expected = model_slope(x, alpha_t, mode)
-        steepest = steepest_slope(mode, alpha_t)
-        if np_dtype == np.float64:
-            tolerance = 1e-12 * np.maximum(1, np.abs(expected)) + 1e-12 * steepest
-        elif np_dtype == np.float32:
-            tolerance = 1e-4 * np.abs(expected) + 8 * eps * steepest
-        else:
-            # dy * slope computed in float32 and rounded once to the dtype.
-            tolerance = ulp(expected, np_dtype) + 8 * eps * steepest
+        tolerance = gradient_tolerance(expected, np_dtype, steepest_slope(mode, alpha_t))
         np.testing.assert_array_less(np.abs(got - expected), tolerance)
 
 

@@ -69,7 +69,9 @@ def test_every_quantity_equals_the_op_bit_for_bit(dtype_name, mode, function, la
         return  # ste has no alpha gradient
     for wrt in ("x", "xx"):
         dx, dalpha = srnp.soft_round_grad_with_alpha(dy, x, alpha, mode, function=function, wrt=wrt)
-        want_dx, want_dalpha = ops.soft_round_grad_with_alpha(dy, x, alpha, mode=mode, function=function, wrt=wrt)
+        want_dx, want_dalpha = ops.soft_round_grad_with_alpha(
+            dy, x, alpha, mode=mode, function=function, wrt=wrt
+        )
         _assert_same_bits(dx, want_dx)
         _assert_same_bits(dalpha, want_dalpha)
 
@@ -181,7 +183,9 @@ def test_dtypes_shapes_and_edge_sizes(dtype_name):
         assert y.dtype == np_dtype and y.shape == shape
         _assert_same_bits(y, softround_ops.soft_round(tf.constant(x), 5.0).numpy())
     # alpha's gradient of an empty x is zeros in alpha's shape.
-    dx, dalpha = srnp.soft_round_grad_with_alpha(np.zeros((0, 3), np_dtype), np.zeros((0, 3), np_dtype), [1.0] * 3)
+    dx, dalpha = srnp.soft_round_grad_with_alpha(
+        np.zeros((0, 3), np_dtype), np.zeros((0, 3), np_dtype), [1.0] * 3
+    )
     assert dx.shape == (0, 3) and dalpha.shape == (3,) and not dalpha.any()
     # Non-contiguous input is copied, not misread.
     x = np.linspace(-2, 2, 40).astype(np_dtype).reshape(5, 8)[:, ::2]
@@ -198,7 +202,9 @@ def test_alpha_offsets_follow_numpy_broadcasting(x_shape, alpha_shape):
     want = np.broadcast_to(ids, x_shape).ravel()
     n = want.size
     for begin, end in itertools.combinations(range(n + 1), 2):
-        np.testing.assert_array_equal(kernels.alpha_offsets(x_shape, alpha_shape, begin, end), want[begin:end])
+        np.testing.assert_array_equal(
+            kernels.alpha_offsets(x_shape, alpha_shape, begin, end), want[begin:end]
+        )
 
 
 def test_alpha_offsets_beyond_32_bits():
@@ -225,3 +231,22 @@ def test_alpha_layouts_are_planned_by_their_shape():
     assert kernels.alpha_layout((2**40, 2), (2,)) == ("tiled", 1024)
     with pytest.raises(ValueError, match="does not broadcast"):
         kernels.alpha_layout((4, 3), (2, 4, 3))
+
+
+@pytest.mark.parametrize("dtype_name", list(DTYPES))
+def test_subnormal_and_special_inputs_give_the_ops_bits(dtype_name):
+    """TensorFlow flushes subnormals to zero in its kernels; the binding does too."""
+    ops = _loader.custom_ops()
+    np_dtype = DTYPES[dtype_name][1]
+    tiny = float(np.finfo(np.float32).tiny)
+    values = [0.0, -0.0, tiny / 3, -tiny / 7, 1e-42, 5e-324, 2.5, -0.5, np.inf, -np.inf, np.nan, 1e30, -3e38]
+    with np.errstate(over="ignore"):  # 1e30 is inf in the 16-bit types
+        x = np.array(values * 4, np.float64).astype(np_dtype)
+    for mode, alpha in MODE_ALPHA.items():
+        _assert_same_bits(srnp.soft_round(x, alpha, mode), ops.soft_round(x, alpha, mode=mode))
+        dy = np.ones_like(x)
+        _assert_same_bits(
+            srnp.soft_round_grad(dy, x, alpha, mode), ops.soft_round_grad(dy, x, alpha, mode=mode)
+        )
+    y = np.clip(x, -60000, 60000).astype(np_dtype)
+    _assert_same_bits(srnp.soft_round_inverse(y, 4.0), ops.soft_round(y, 4.0, function="inverse"))

@@ -14,6 +14,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
 #include "cc/kernels/alpha_layout.h"
 #include "cc/kernels/cpu_family.h"
 #include "cc/kernels/float16_bits.h"
@@ -52,6 +56,21 @@ Spec ParseSpec(const std::string& op, const std::string& mode,
   return spec;
 }
 
+// TensorFlow runs kernels with subnormals flushed to zero (FTZ and DAZ); so
+// does the binding, on every thread it computes on, so that subnormal inputs
+// give the op's bits too.
+class ScopedFlushDenormal {
+ public:
+#if defined(__SSE__)
+  ScopedFlushDenormal() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | kFlags); }
+  ~ScopedFlushDenormal() { _mm_setcsr(saved_); }
+
+ private:
+  static constexpr unsigned kFlags = 0x8040;  // FTZ | DAZ
+  unsigned saved_;
+#endif
+};
+
 // Runs body over contiguous blocks of [0, units) on up to max_threads
 // threads, the calling one included, as many as the work is worth.
 struct ThreadSplitter {
@@ -67,8 +86,10 @@ struct ThreadSplitter {
         std::min<int64_t>(max_threads, units));
     std::vector<std::thread> threads;
     for (int64_t b = 1; b < blocks; ++b) {
-      threads.emplace_back(
-          [&, b] { body(b * units / blocks, (b + 1) * units / blocks); });
+      threads.emplace_back([&, b] {
+        ScopedFlushDenormal flush;
+        body(b * units / blocks, (b + 1) * units / blocks);
+      });
     }
     body(0, units / blocks);
     for (std::thread& thread : threads) thread.join();
@@ -175,6 +196,7 @@ void Run(const std::string& op, const Spec& spec, const py::object& dy,
     values = laid_out.data();
   }
   py::gil_scoped_release release;
+  ScopedFlushDenormal flush;
   cpu::RunFamily(spec, dy_data, x_array.data<S>(), values, layout,
                  out_array.data<S>(), n, dalpha_data,
                  ThreadSplitter{std::max(threads, 1)});
