@@ -1,7 +1,6 @@
 """softround_ops.numpy: the op library's loops on NumPy arrays, bit for bit the
 TensorFlow op's results, in every thread count, with TensorFlow absent too."""
 
-import itertools
 import threading
 
 import numpy as np
@@ -10,7 +9,6 @@ import tensorflow as tf
 
 import softround_ops
 from softround_ops import _loader
-from softround_ops import _numpy_kernels as kernels
 from softround_ops import numpy as srnp
 
 from conftest import DTYPES, run_python
@@ -190,47 +188,6 @@ def test_dtypes_shapes_and_edge_sizes(dtype_name):
     # Non-contiguous input is copied, not misread.
     x = np.linspace(-2, 2, 40).astype(np_dtype).reshape(5, 8)[:, ::2]
     _assert_same_bits(srnp.soft_round(x, 5.0), srnp.soft_round(np.ascontiguousarray(x), 5.0))
-
-
-# The broadcast index math as a unit (64-bit offsets, any start index).
-SMALL_BROADCASTS = [((4, 3), (3,)), ((4, 3), (4, 1)), ((2, 3, 5), (3, 1)), ((2, 3, 5), (2, 1, 5)), ((7,), ())]
-
-
-@pytest.mark.parametrize("x_shape,alpha_shape", SMALL_BROADCASTS)
-def test_alpha_offsets_follow_numpy_broadcasting(x_shape, alpha_shape):
-    ids = np.arange(int(np.prod(alpha_shape)), dtype=np.int64).reshape(alpha_shape)
-    want = np.broadcast_to(ids, x_shape).ravel()
-    n = want.size
-    for begin, end in itertools.combinations(range(n + 1), 2):
-        np.testing.assert_array_equal(
-            kernels.alpha_offsets(x_shape, alpha_shape, begin, end), want[begin:end]
-        )
-
-
-def test_alpha_offsets_beyond_32_bits():
-    # x of 2^34 elements and an alpha of 2^32: offsets past 2^31 and 2^32,
-    # reached directly from a start index (no loop over the elements before).
-    x_shape, alpha_shape = (2**20, 4, 2**10, 4), (2**20, 1, 2**10, 4)
-    total = 2**34
-    for begin in (0, 2**31 - 3, 2**32 + 5, total - 7):
-        got = kernels.alpha_offsets(x_shape, alpha_shape, begin, begin + 7)
-        want = []
-        for i in range(begin, begin + 7):
-            a, rest = divmod(i, 4 * 2**10 * 4)
-            c = rest % (2**10 * 4)
-            want.append(a * 2**10 * 4 + c)
-        np.testing.assert_array_equal(got, want)
-    assert got[-1] == 2**32 - 1
-
-
-def test_alpha_layouts_are_planned_by_their_shape():
-    assert kernels.alpha_layout((4, 3), ()) == ("own", 1)
-    assert kernels.alpha_layout((4, 3), (3,)) == ("tiled", 1026)  # a whole number of rows >= 1024
-    assert kernels.alpha_layout((4, 3), (4, 1)) == ("expanded", 12)
-    assert kernels.alpha_layout((3000, 2000), (2000,)) == ("own", 2000)
-    assert kernels.alpha_layout((2**40, 2), (2,)) == ("tiled", 1024)
-    with pytest.raises(ValueError, match="does not broadcast"):
-        kernels.alpha_layout((4, 3), (2, 4, 3))
 
 
 @pytest.mark.parametrize("dtype_name", list(DTYPES))

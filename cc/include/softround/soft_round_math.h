@@ -74,6 +74,7 @@ struct Traits;
 template <>
 struct Traits<float> {
   using Int = int32_t;
+  using UInt = uint32_t;
   static constexpr int kMantissaBits = 23;
   static constexpr int kExponentBias = 127;
   // exp(z) below this z is taken as 0: e^-80 is still a normal float, so
@@ -88,6 +89,7 @@ struct Traits<float> {
 template <>
 struct Traits<double> {
   using Int = int64_t;
+  using UInt = uint64_t;
   static constexpr int kMantissaBits = 52;
   static constexpr int kExponentBias = 1023;
   static constexpr double kExpArgMin = -700.0;
@@ -139,7 +141,8 @@ SOFTROUND_HD T AlternatingSeriesTail(T v2) {
 // exp(z) and exp(z) - 1 for kExpArgMin <= z <= 0, both to a few ulp (expm1
 // also for tiny z). Cody-Waite reduction z = k ln2 + r with the rounding done
 // by the 1.5 * 2^mantissa trick (no float-to-int conversion), then 2^k built
-// from its bits.
+// from its bits. Bit arithmetic here and below is unsigned: a lane whose
+// result is discarded (NaN x, say) may wrap, where signed would be undefined.
 template <typename T>
 struct ExpResult {
   T exp;
@@ -148,9 +151,9 @@ struct ExpResult {
 
 template <typename T>
 SOFTROUND_HD ExpResult<T> ExpInRange(T z) {
-  using Int = typename Traits<T>::Int;
+  using UInt = typename Traits<T>::UInt;
   constexpr int kMant = Traits<T>::kMantissaBits;
-  constexpr T kRoundMagic = T(1.5) * T(Int(1) << kMant);
+  constexpr T kRoundMagic = T(1.5) * T(UInt(1) << kMant);
   constexpr T kLog2e = T(1.4426950408889634074);
   // ln2 split so that k * kLn2Hi is exact for every k that occurs.
   constexpr T kLn2Hi = T(0.693145751953125);
@@ -158,8 +161,9 @@ SOFTROUND_HD ExpResult<T> ExpInRange(T z) {
   const T shifted = z * kLog2e + kRoundMagic;
   const T k = shifted - kRoundMagic;
   const T r = (z - k * kLn2Hi) - k * kLn2Lo;
-  const Int k_int = BitCast<Int>(shifted) - BitCast<Int>(kRoundMagic);
-  const T scale = BitCast<T>((k_int + Traits<T>::kExponentBias) << kMant);
+  const UInt k_bits = BitCast<UInt>(shifted) - BitCast<UInt>(kRoundMagic);
+  const T scale =
+      BitCast<T>((k_bits + UInt(Traits<T>::kExponentBias)) << kMant);
   const T p = r * ExpSeriesTail<T, 1, Traits<T>::kExpDegree>(r);  // e^r - 1
   ExpResult<T> result;
   result.exp = scale * p + scale;
@@ -200,15 +204,18 @@ SOFTROUND_HD T AtanhSeriesTail(T s2) {
 template <typename T>
 SOFTROUND_HD T LogOfRatio(T a, T b, T difference) {
   using Int = typename Traits<T>::Int;
+  using UInt = typename Traits<T>::UInt;
   constexpr int kMant = Traits<T>::kMantissaBits;
   constexpr T kSqrtHalf = T(0.70710678118654752440);
   constexpr T kLn2Hi = T(0.693145751953125);
   constexpr T kLn2Lo = T(1.42860682030941723212e-6);
-  const Int ka = (BitCast<Int>(a) - BitCast<Int>(kSqrtHalf)) >> kMant;
-  const Int kb = (BitCast<Int>(b) - BitCast<Int>(kSqrtHalf)) >> kMant;
-  const T ma = BitCast<T>(BitCast<Int>(a) - (ka << kMant));
-  const T mb = BitCast<T>(BitCast<Int>(b) - (kb << kMant));
-  const T unscale = BitCast<T>((Int(Traits<T>::kExponentBias) - ka) << kMant);
+  // The exponents (arithmetic shifts of the signed differences).
+  const Int ka = Int(BitCast<UInt>(a) - BitCast<UInt>(kSqrtHalf)) >> kMant;
+  const Int kb = Int(BitCast<UInt>(b) - BitCast<UInt>(kSqrtHalf)) >> kMant;
+  const T ma = BitCast<T>(BitCast<UInt>(a) - (UInt(ka) << kMant));
+  const T mb = BitCast<T>(BitCast<UInt>(b) - (UInt(kb) << kMant));
+  const T unscale =
+      BitCast<T>((UInt(Traits<T>::kExponentBias) - UInt(ka)) << kMant);
   const T numerator = ka == kb ? difference * unscale : ma - mb;
   const T s = numerator / (ma + mb);
   const T series =
