@@ -5,10 +5,11 @@
 # flags TensorFlow's headers cannot: no trapping math (float selects
 # vectorize), FMA contraction (the same in the vector body and the scalar
 # tail, which the thread-count test checks bit for bit), OpenMP SIMD pragmas.
-# Runtime dispatch over x86-64 levels is in the source (target_clones, and
+# Runtime dispatch over x86-64 levels is in the source (cpu_levels.h, and
 # F16C checked at run time); the baseline stays TensorFlow's own.
 function(softround_add_cpu_loops target root)
   add_library(${target} OBJECT
+    "${root}/cc/kernels/cpu_levels.cc"
     "${root}/cc/kernels/float16_arrays.cc"
     "${root}/cc/kernels/soft_round_cpu.cc")
   target_include_directories(${target} PUBLIC "${root}" "${root}/cc/include")

@@ -4,6 +4,7 @@ index math as a unit. No TensorFlow: tools/sanitize.sh runs this file (with
 UndefinedBehaviorSanitizer."""
 
 import itertools
+import os
 
 import ml_dtypes
 import numpy as np
@@ -142,3 +143,13 @@ def test_alpha_layouts_are_planned_by_their_shape():
     assert kernels.alpha_layout((2**40, 2), (2,)) == ("tiled", 1024)
     with pytest.raises(ValueError, match="does not broadcast"):
         kernels.alpha_layout((4, 3), (2, 4, 3))
+
+
+def test_runs_the_cpu_level_and_half_conversion_asked_for():
+    """tests/test_cpu_levels.py runs this file once per level and without F16C."""
+    levels = ["baseline", "v2", "v3", "v4"]
+    requested = os.environ.get("SOFTROUND_OPS_CPU_LEVEL", "v4")
+    best = kernels.best_cpu_level()
+    assert kernels.cpu_level() == min(requested, best, key=levels.index)
+    if os.environ.get("SOFTROUND_OPS_F16C") == "0":
+        assert not kernels.f16c()

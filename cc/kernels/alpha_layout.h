@@ -124,9 +124,8 @@ void ForEachAlphaOffset(const AlphaLayout& layout, Visit&& visit) {
 template <typename T>
 void FillAlpha(const AlphaLayout& layout, const T* values, T* buffer) {
   if (layout.source == AlphaLayout::Source::kExpanded) {
-    ForEachAlphaOffset(layout, [&](int64_t i, int64_t offset) {
-      buffer[i] = values[offset];
-    });
+    ForEachAlphaOffset(
+        layout, [&](int64_t i, int64_t offset) { buffer[i] = values[offset]; });
   } else {
     for (int64_t j = 0; j < layout.period; ++j) {
       buffer[j] = values[j % layout.elements];
@@ -137,13 +136,11 @@ void FillAlpha(const AlphaLayout& layout, const T* values, T* buffer) {
 // Sums over the period's entries (x's elements when expanded) folded back
 // to alpha's elements: totals has layout.elements entries.
 template <typename Sum>
-void FoldAlphaSums(const AlphaLayout& layout, const Sum* sums,
-                   double* totals) {
+void FoldAlphaSums(const AlphaLayout& layout, const Sum* sums, double* totals) {
   std::fill_n(totals, layout.elements, 0.0);
   if (layout.source == AlphaLayout::Source::kExpanded) {
-    ForEachAlphaOffset(layout, [&](int64_t i, int64_t offset) {
-      totals[offset] += sums[i];
-    });
+    ForEachAlphaOffset(
+        layout, [&](int64_t i, int64_t offset) { totals[offset] += sums[i]; });
   } else {
     for (int64_t j = 0; j < layout.period; ++j) {
       totals[j % layout.elements] += sums[j];

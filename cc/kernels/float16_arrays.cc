@@ -1,12 +1,12 @@
 // Widen and Narrow: F16C for half where the CPU has it (GCC vectorizes the
 // bit code of float16_bits.h, but at about ten instructions per element), the
-// bit code in x86-64-level clones otherwise and for bfloat16 (a shift and a
+// bit code in x86-64-level versions otherwise and for bfloat16 (a shift and a
 // rounding add).
 #include "cc/kernels/float16_arrays.h"
 
 #include <type_traits>
 
-#include "cc/kernels/cpu_clones.h"
+#include "cc/kernels/cpu_levels.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -41,22 +41,18 @@ SOFTROUND_HD void NarrowBits(const float* in, S* out, int64_t n) {
   }
 }
 
-SOFTROUND_CPU_CLONES void WidenHalfBits(const Float16Bits* in, float* out,
-                                        int64_t n) {
+SOFTROUND_PER_CPU_LEVEL(void, WidenHalfBits,
+                        (const Float16Bits* in, float* out, int64_t n),
+                        (in, out, n)) {
   WidenBits(in, out, n);
 }
-SOFTROUND_CPU_CLONES void NarrowHalfBits(const float* in, Float16Bits* out,
-                                         int64_t n) {
+SOFTROUND_PER_CPU_LEVEL(void, NarrowHalfBits,
+                        (const float* in, Float16Bits* out, int64_t n),
+                        (in, out, n)) {
   NarrowBits(in, out, n);
 }
 
 #if SOFTROUND_HAVE_F16C_PATH
-bool CpuHasF16c() {
-  static const bool has =
-      __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
-  return has;
-}
-
 // Eight elements per instruction; the tail by the bit code.
 __attribute__((target("avx,f16c"))) void WidenHalfF16c(const Float16Bits* in,
                                                        float* out, int64_t n) {
@@ -85,24 +81,27 @@ __attribute__((target("avx,f16c"))) void NarrowHalfF16c(const float* in,
 
 void Widen(const Float16Bits* in, float* out, int64_t n) {
 #if SOFTROUND_HAVE_F16C_PATH
-  if (CpuHasF16c()) return WidenHalfF16c(in, out, n);
+  if (F16cSelected()) return WidenHalfF16c(in, out, n);
 #endif
   WidenHalfBits(in, out, n);
 }
 
 void Narrow(const float* in, Float16Bits* out, int64_t n) {
 #if SOFTROUND_HAVE_F16C_PATH
-  if (CpuHasF16c()) return NarrowHalfF16c(in, out, n);
+  if (F16cSelected()) return NarrowHalfF16c(in, out, n);
 #endif
   NarrowHalfBits(in, out, n);
 }
 
-SOFTROUND_CPU_CLONES void Widen(const BFloat16Bits* in, float* out, int64_t n) {
+SOFTROUND_PER_CPU_LEVEL(void, Widen,
+                        (const BFloat16Bits* in, float* out, int64_t n),
+                        (in, out, n)) {
   WidenBits(in, out, n);
 }
 
-SOFTROUND_CPU_CLONES void Narrow(const float* in, BFloat16Bits* out,
-                                 int64_t n) {
+SOFTROUND_PER_CPU_LEVEL(void, Narrow,
+                        (const float* in, BFloat16Bits* out, int64_t n),
+                        (in, out, n)) {
   NarrowBits(in, out, n);
 }
 

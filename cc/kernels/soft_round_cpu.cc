@@ -1,6 +1,6 @@
 // The CPU loops: one always-inlined template per (function, mode, quantity,
 // alpha layout) for float and double, instantiated inside entry points
-// cloned per x86-64 level (cpu_clones.h). Half and bfloat16 run the float
+// compiled per x86-64 level (cpu_levels.h). Half and bfloat16 run the float
 // loops on L1-resident chunks widened to float, and are rounded back once.
 #include "cc/kernels/soft_round_cpu.h"
 
@@ -9,7 +9,7 @@
 #include <limits>
 #include <type_traits>
 
-#include "cc/kernels/cpu_clones.h"
+#include "cc/kernels/cpu_levels.h"
 #include "cc/kernels/float16_arrays.h"
 
 namespace softround {
@@ -180,13 +180,15 @@ SOFTROUND_HD void DispatchQuantity(const LoopSpec& spec, const T* dy,
 }
 
 // One entry point per (function, mode) and type, each cloned per x86-64
-// level, so that each clone holds a handful of loops.
-#define SOFTROUND_FAMILY_ENTRY(NAME, F, M, T, A)                         \
-  SOFTROUND_CPU_CLONES void NAME(                                        \
-      const LoopSpec& spec, const T* dy, const T* x, const T* alpha,     \
-      bool per_element, T bound, T* out, A* alpha_products, int64_t n) { \
-    DispatchQuantity<F, M>(spec, dy, x, alpha, per_element, bound, out,  \
-                           alpha_products, n);                           \
+// level, so that each version holds a handful of loops.
+#define SOFTROUND_FAMILY_ENTRY(NAME, F, M, T, A)                          \
+  SOFTROUND_PER_CPU_LEVEL(                                                \
+      void, NAME,                                                         \
+      (const LoopSpec& spec, const T* dy, const T* x, const T* alpha,     \
+       bool per_element, T bound, T* out, A* alpha_products, int64_t n),  \
+      (spec, dy, x, alpha, per_element, bound, out, alpha_products, n)) { \
+    DispatchQuantity<F, M>(spec, dy, x, alpha, per_element, bound, out,   \
+                           alpha_products, n);                            \
   }
 #define SOFTROUND_FAMILY_ENTRIES(T, A)                                       \
   SOFTROUND_FAMILY_ENTRY(TanhLoop, Function::kForward, Mode::kTanh, T, A)    \

@@ -23,8 +23,8 @@ absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx,
         [&](Eigen::Index begin, Eigen::Index end) { body(begin, end); });
   };
   softround::cpu::RunFamily(spec, AsStorage(dy), AsStorage(x),
-                            AsStorage(alpha.data), alpha.layout,
-                            AsStorage(out), n, AsStorage(dalpha), parallel_for);
+                            AsStorage(alpha.data), alpha.layout, AsStorage(out),
+                            n, AsStorage(dalpha), parallel_for);
   return absl::OkStatus();
 }
 

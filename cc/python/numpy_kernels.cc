@@ -20,6 +20,7 @@
 
 #include "cc/kernels/alpha_layout.h"
 #include "cc/kernels/cpu_family.h"
+#include "cc/kernels/cpu_levels.h"
 #include "cc/kernels/float16_bits.h"
 #include "softround/modes.h"
 
@@ -77,13 +78,12 @@ struct ThreadSplitter {
   int max_threads;
 
   template <typename Body>
-  void operator()(int64_t units, const cpu::WorkCost& cost,
-                  Body&& body) const {
+  void operator()(int64_t units, const cpu::WorkCost& cost, Body&& body) const {
     const double work =
         units * (cost.cycles + cost.bytes_loaded + cost.bytes_stored);
-    const int64_t blocks = std::clamp<int64_t>(
-        static_cast<int64_t>(work / kCyclesPerThread), 1,
-        std::min<int64_t>(max_threads, units));
+    const int64_t blocks =
+        std::clamp<int64_t>(static_cast<int64_t>(work / kCyclesPerThread), 1,
+                            std::min<int64_t>(max_threads, units));
     std::vector<std::thread> threads;
     for (int64_t b = 1; b < blocks; ++b) {
       threads.emplace_back([&, b] {
@@ -133,10 +133,9 @@ struct Array {
       stride *= dims[d];
     }
     if (static_cast<size_t>(info.itemsize) != itemsize) {
-      throw py::type_error(op + ": " + name + " has " +
-                           std::to_string(info.itemsize) +
-                           "-byte elements; expected " +
-                           std::to_string(itemsize));
+      throw py::type_error(
+          op + ": " + name + " has " + std::to_string(info.itemsize) +
+          "-byte elements; expected " + std::to_string(itemsize));
     }
   }
   template <typename S>
@@ -154,8 +153,7 @@ void Run(const std::string& op, const Spec& spec, const py::object& dy,
   const Array out_array(op, "out", out, sizeof(S));
   AlphaLayout layout;
   if (!PlanAlphaLayout(x_array.dims, alpha_array.dims, &layout)) {
-    throw py::value_error(AlphaShapeError(op.c_str(),
-                                          ShapeText(x_array.dims),
+    throw py::value_error(AlphaShapeError(op.c_str(), ShapeText(x_array.dims),
                                           ShapeText(alpha_array.dims)));
   }
   const int64_t n = ElementCount(x_array.dims);
@@ -231,8 +229,8 @@ py::tuple LayoutOf(const std::vector<int64_t>& x_dims,
                    const std::vector<int64_t>& alpha_dims) {
   AlphaLayout layout;
   if (!PlanAlphaLayout(x_dims, alpha_dims, &layout)) {
-    throw py::value_error(AlphaShapeError(
-        "alpha_layout", ShapeText(x_dims), ShapeText(alpha_dims)));
+    throw py::value_error(AlphaShapeError("alpha_layout", ShapeText(x_dims),
+                                          ShapeText(alpha_dims)));
   }
   const char* names[] = {"own", "tiled", "expanded"};
   return py::make_tuple(names[static_cast<int>(layout.source)], layout.period);
@@ -243,8 +241,8 @@ py::array_t<int64_t> AlphaOffsets(const std::vector<int64_t>& x_dims,
                                   int64_t begin, int64_t end) {
   std::vector<int64_t> dims;
   if (!PaddedAlphaDims(x_dims, alpha_dims, &dims)) {
-    throw py::value_error(AlphaShapeError(
-        "alpha_offsets", ShapeText(x_dims), ShapeText(alpha_dims)));
+    throw py::value_error(AlphaShapeError("alpha_offsets", ShapeText(x_dims),
+                                          ShapeText(alpha_dims)));
   }
   if (begin < 0 || end < begin || end > ElementCount(x_dims)) {
     throw py::value_error("alpha_offsets: need 0 <= begin <= end <= x's size");
@@ -264,9 +262,23 @@ PYBIND11_MODULE(_numpy_kernels, module) {
   module.doc() = "The soft-round CPU kernels on NumPy buffers (no TensorFlow)";
   module.def("run", &softround::RunFamilyOnBuffers, py::arg("op"),
              py::arg("dtype"), py::arg("mode"), py::arg("function"),
-             py::arg("wrt"), py::arg("with_alpha"), py::arg("dy"),
-             py::arg("x"), py::arg("alpha"), py::arg("out"),
-             py::arg("dalpha"), py::arg("threads"));
+             py::arg("wrt"), py::arg("with_alpha"), py::arg("dy"), py::arg("x"),
+             py::arg("alpha"), py::arg("out"), py::arg("dalpha"),
+             py::arg("threads"));
+  module.def(
+      "cpu_level",
+      [] {
+        return softround::cpu::CpuLevelName(softround::cpu::SelectedCpuLevel());
+      },
+      "The x86-64 level the loops run (SOFTROUND_OPS_CPU_LEVEL may lower it)");
+  module.def(
+      "best_cpu_level",
+      [] {
+        return softround::cpu::CpuLevelName(softround::cpu::BestCpuLevel());
+      },
+      "The highest x86-64 level this CPU supports");
+  module.def("f16c", &softround::cpu::F16cSelected,
+             "Whether half conversions use F16C (SOFTROUND_OPS_F16C=0: off)");
   module.def("alpha_layout", &softround::LayoutOf, py::arg("x_dims"),
              py::arg("alpha_dims"));
   module.def("alpha_offsets", &softround::AlphaOffsets, py::arg("x_dims"),
