@@ -29,7 +29,11 @@ try:
 except ImportError:  # bfloat16 arrays need ml_dtypes (TensorFlow brings it)
     _BFLOAT16 = None
 
-_DTYPE_NAMES = {np.dtype(np.float16): "float16", np.dtype(np.float32): "float32", np.dtype(np.float64): "float64"}
+_DTYPE_NAMES = {
+    np.dtype(np.float16): "float16",
+    np.dtype(np.float32): "float32",
+    np.dtype(np.float64): "float64",
+}
 if _BFLOAT16 is not None:
     _DTYPE_NAMES[_BFLOAT16] = "bfloat16"
 
