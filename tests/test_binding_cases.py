@@ -153,3 +153,24 @@ def test_runs_the_cpu_level_and_half_conversion_asked_for():
     assert kernels.cpu_level() == min(requested, best, key=levels.index)
     if os.environ.get("SOFTROUND_OPS_F16C") == "0":
         assert not kernels.f16c()
+
+
+@pytest.mark.parametrize("x_shape,alpha_shape", SMALL_BROADCASTS + BROADCASTS[3:])
+def test_the_gpu_index_arithmetic_follows_numpy_broadcasting(x_shape, alpha_shape):
+    """AlphaIndex: how the CUDA kernels read a broadcast alpha where it lies."""
+    ids = np.arange(int(np.prod(alpha_shape)), dtype=np.int64).reshape(alpha_shape)
+    want = np.broadcast_to(ids, x_shape).ravel()
+    got = kernels.alpha_index_offsets(x_shape, alpha_shape, 0, want.size)
+    assert got is not None  # at most four separate runs of kept axes here
+    np.testing.assert_array_equal(got, want)
+
+
+def test_the_gpu_index_arithmetic_beyond_32_bits():
+    x_shape, alpha_shape = (2**20, 4, 2**10, 4), (2**20, 1, 2**10, 4)
+    for begin in (0, 2**31 - 3, 2**32 + 5, 2**34 - 7):
+        np.testing.assert_array_equal(
+            kernels.alpha_index_offsets(x_shape, alpha_shape, begin, begin + 7),
+            kernels.alpha_offsets(x_shape, alpha_shape, begin, begin + 7),
+        )
+    # Five separate kept runs: the kernels take four, the op expands alpha.
+    assert kernels.alpha_index_offsets((2, 3) * 5, (2, 1) * 5, 0, 1) is None

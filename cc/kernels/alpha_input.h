@@ -6,24 +6,23 @@
 
 #include "cc/kernels/alpha_layout.h"
 #include "softround/modes.h"
-#include "tensorflow/core/framework/op_kernel.h"
 #include "tensorflow/core/framework/tensor.h"
 
 namespace tensorflow {
 
-// alpha as the loops read it: element i of x uses data[i % layout.period].
+// alpha's own values (host memory on every device) and how the CPU loops
+// lay them out (softround::AlphaLayout).
 template <typename T>
 struct AlphaInput {
-  const T* data = nullptr;
+  const T* values = nullptr;
   softround::AlphaLayout layout;
-  Tensor storage;  // holds data when alpha was tiled or expanded
 };
 
-// Checks alpha's shape and values and lays it out for the functors.
+// Checks alpha's shape and values and plans its layout.
 template <typename T>
-absl::Status PrepareAlpha(OpKernelContext* ctx, const char* op,
-                          softround::Mode mode, const TensorShape& x_shape,
-                          const Tensor& alpha, AlphaInput<T>* out) {
+absl::Status PrepareAlpha(const char* op, softround::Mode mode,
+                          const TensorShape& x_shape, const Tensor& alpha,
+                          AlphaInput<T>* out) {
   const auto x_dims = x_shape.dim_sizes();
   const auto alpha_dims = alpha.shape().dim_sizes();
   softround::AlphaLayout& layout = out->layout;
@@ -43,19 +42,7 @@ absl::Status PrepareAlpha(OpKernelContext* ctx, const char* op,
       }
     }
   }
-  out->data = values;
-  if (layout.source == softround::AlphaLayout::Source::kOwn) {
-    return absl::OkStatus();
-  }
-  // Host memory on every device: alpha is an input in host memory too.
-  AllocatorAttributes on_host;
-  on_host.set_on_host(true);
-  TF_RETURN_IF_ERROR(ctx->allocate_temp(DataTypeToEnum<T>::value,
-                                        TensorShape({layout.period}),
-                                        &out->storage, on_host));
-  T* buffer = out->storage.template flat<T>().data();
-  softround::FillAlpha(layout, values, buffer);
-  out->data = buffer;
+  out->values = values;
   return absl::OkStatus();
 }
 

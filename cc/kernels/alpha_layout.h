@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "softround/soft_round_math.h"
+
 namespace softround {
 
 // Element i of x reads alpha's value at data[i % period], where data is
@@ -146,6 +148,62 @@ void FoldAlphaSums(const AlphaLayout& layout, const Sum* sums, double* totals) {
       totals[j % layout.elements] += sums[j];
     }
   }
+}
+
+// alpha's offset as arithmetic on x's flat index, for kernels that read
+// alpha where it is (the GPU's): x's axes merged into runs that alpha keeps
+// or broadcasts alike; for each kept run g, offset += (i / inner[g] %
+// size[g]) * stride[g]. No run: a scalar; one run with inner 1: a trailing
+// block (i % size).
+constexpr int kMaxAlphaRuns = 4;
+struct AlphaIndex {
+  int runs = 0;
+  int64_t inner[kMaxAlphaRuns] = {};
+  int64_t size[kMaxAlphaRuns] = {};
+  int64_t stride[kMaxAlphaRuns] = {};
+};
+
+template <typename Index>
+SOFTROUND_HD Index AlphaOffset(const AlphaIndex& index, Index i) {
+  Index offset = 0;
+  for (int g = 0; g < index.runs; ++g) {
+    offset += i / Index(index.inner[g]) % Index(index.size[g]) *
+              Index(index.stride[g]);
+  }
+  return offset;
+}
+
+// The AlphaIndex of padded alpha dims over x_dims; false if alpha keeps more
+// than kMaxAlphaRuns separate runs of axes (then expand it instead).
+inline bool MakeAlphaIndex(const std::vector<int64_t>& dims,
+                           const std::vector<int64_t>& x_dims,
+                           AlphaIndex* index) {
+  *index = AlphaIndex{};
+  int64_t inner = 1, stride = 1;
+  bool in_kept_run = false;
+  for (int d = static_cast<int>(x_dims.size()) - 1; d >= 0; --d) {
+    if (x_dims[d] == 1) continue;  // neither kept nor broadcast
+    const bool kept = dims[d] != 1;
+    if (kept && !in_kept_run) {
+      if (index->runs == kMaxAlphaRuns) return false;
+      index->inner[index->runs] = inner;
+      index->size[index->runs] = 1;
+      index->stride[index->runs] = stride;
+      ++index->runs;
+    }
+    if (kept) {
+      index->size[index->runs - 1] *= x_dims[d];
+      stride *= dims[d];
+    }
+    in_kept_run = kept;
+    inner *= x_dims[d];
+  }
+  return true;
+}
+
+// True if index reads alpha as a trailing block (or a scalar) of `period`.
+inline bool IsTrailingIndex(const AlphaIndex& index) {
+  return index.runs == 0 || (index.runs == 1 && index.inner[0] == 1);
 }
 
 }  // namespace softround

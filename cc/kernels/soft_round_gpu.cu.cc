@@ -51,12 +51,22 @@ struct alignas(16) Packet {
   S v[kPacket<S>];
 };
 
+// alpha of element i: 32-bit index arithmetic where x's size allows (GPUs
+// divide 64-bit integers slowly); the branch is the same for every thread.
+template <typename S>
+__device__ S AlphaOf(const S* alpha, const AlphaIndex& index, bool narrow,
+                     int64_t i) {
+  return alpha[narrow ? AlphaOffset<uint32_t>(index, uint32_t(i))
+                      : AlphaOffset<int64_t>(index, i)];
+}
+
 template <Mode M, typename S>
 struct Arguments {
   const S* dy;
   const S* x;
   const S* alpha;  // nullptr: use params
-  int64_t alpha_period;
+  AlphaIndex alpha_index;
+  bool narrow_index;
   S* out;
   int64_t n;
   ModeParams<M, typename Storage<S>::Compute> params;
@@ -68,7 +78,8 @@ __device__ S Element(const Arguments<M, S>& a, int64_t i, S x, S dy) {
   using Params = ModeParams<M, typename IO::Compute>;
   const Params params = a.alpha == nullptr
                             ? a.params
-                            : Params(IO::Load(a.alpha[i % a.alpha_period]));
+                            : Params(IO::Load(AlphaOf(a.alpha, a.alpha_index,
+                                                      a.narrow_index, i)));
   if constexpr (kBackward) {
     return IO::Store(IO::Load(dy) * SoftRoundSlope<M>(IO::Load(x), params));
   } else {
@@ -112,7 +123,8 @@ struct FamilyArguments {
   const S* dy;
   const S* x;
   const S* alpha;  // nullptr: alpha_value
-  int64_t alpha_period;
+  AlphaIndex alpha_index;
+  bool narrow_index;
   typename Storage<S>::Compute alpha_value;
   typename Storage<S>::Compute bound;
   S* out;
@@ -138,8 +150,10 @@ __global__ void FamilyKernel(FamilyArguments<S> a) {
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < a.n;
        i += stride) {
-    const C alpha = a.alpha == nullptr ? a.alpha_value
-                                       : IO::Load(a.alpha[i % a.alpha_period]);
+    const C alpha =
+        a.alpha == nullptr
+            ? a.alpha_value
+            : IO::Load(AlphaOf(a.alpha, a.alpha_index, a.narrow_index, i));
     const Quantities<C> q =
         EvaluateFamily<F, M>(IO::Load(a.x[i]), alpha, a.bound);
     if constexpr (Q == Quantity::kValue) {
@@ -191,6 +205,18 @@ __global__ void ColumnSumsKernel(const double* partial, int64_t period,
     sums[j] = sum;
   }
 }
+
+template <typename S>
+__global__ void StoreSumsKernel(const double* sums, int64_t count, S* out) {
+  using IO = Storage<S>;
+  const int64_t stride = int64_t(gridDim.x) * blockDim.x;
+  for (int64_t j = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; j < count;
+       j += stride) {
+    out[j] = IO::Store(typename IO::Compute(sums[j]));
+  }
+}
+
+bool NarrowIndex(int64_t n) { return n <= int64_t(UINT32_MAX); }
 
 bool Aligned16(const void* p) {
   return reinterpret_cast<uintptr_t>(p) % 16 == 0;
@@ -245,7 +271,8 @@ int LaunchMode(const Launch<S>& launch) {
   Arguments<M, S> a{launch.dy,
                     launch.x,
                     launch.alpha_device,
-                    launch.alpha_period,
+                    launch.alpha_index,
+                    NarrowIndex(launch.n),
                     launch.out,
                     launch.n,
                     ModeParams<M, Compute>(static_cast<Compute>(launch.alpha))};
@@ -263,7 +290,8 @@ int LaunchFamilyKernel(const Launch<S>& launch) {
   FamilyArguments<S> a{launch.dy,
                        launch.x,
                        launch.alpha_device,
-                       launch.alpha_period,
+                       launch.alpha_index,
+                       NarrowIndex(launch.n),
                        C(launch.alpha),
                        C(launch.bound),
                        launch.out,
@@ -355,11 +383,23 @@ int LaunchAnyFamily(const Launch<S>& launch) {
   }                                                  \
   int LaunchFamily(const Launch<T>& launch) { return LaunchAnyFamily(launch); }
 
+#define SOFTROUND_DEFINE_STORE_SUMS(T)                                        \
+  int LaunchStoreSums(void* stream, const double* sums, int64_t count,        \
+                      T* out) {                                               \
+    return LaunchKernel(StoreSumsKernel<T>, count,                            \
+                        static_cast<cudaStream_t>(stream), sums, count, out); \
+  }
+
 SOFTROUND_DEFINE_GPU_LAUNCHERS(float)
 SOFTROUND_DEFINE_GPU_LAUNCHERS(double)
 SOFTROUND_DEFINE_GPU_LAUNCHERS(Float16Bits)
 SOFTROUND_DEFINE_GPU_LAUNCHERS(BFloat16Bits)
+SOFTROUND_DEFINE_STORE_SUMS(float)
+SOFTROUND_DEFINE_STORE_SUMS(double)
+SOFTROUND_DEFINE_STORE_SUMS(Float16Bits)
+SOFTROUND_DEFINE_STORE_SUMS(BFloat16Bits)
 #undef SOFTROUND_DEFINE_GPU_LAUNCHERS
+#undef SOFTROUND_DEFINE_STORE_SUMS
 
 int64_t PeriodSumGroups(int64_t n, int64_t period) {
   const int64_t rows = (n + period - 1) / period;
@@ -403,6 +443,16 @@ int CopyToDevice(void* stream, void* device, const void* host, int64_t bytes) {
       cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, cuda_stream);
   // Waits, so that the host buffer (pinned or not) may be freed at once.
   return status != cudaSuccess ? status : cudaStreamSynchronize(cuda_stream);
+}
+
+int CopyToDeviceAsync(void* stream, void* device, const void* host,
+                      int64_t bytes) {
+  return cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice,
+                         static_cast<cudaStream_t>(stream));
+}
+
+int ZeroOnDevice(void* stream, void* device, int64_t bytes) {
+  return cudaMemsetAsync(device, 0, bytes, static_cast<cudaStream_t>(stream));
 }
 
 }  // namespace gpu

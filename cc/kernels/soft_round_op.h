@@ -14,8 +14,9 @@
 
 namespace tensorflow {
 
-// out[i] = F(x[i]) or dy[i] * dF(x[i]) for i in [0, n), where element i uses
-// alpha.data[i % alpha.layout.period] (in host memory); dy is nullptr for
+// out[i] = F(x[i]) or dy[i] * dF(x[i]) for i in [0, n), element i using
+// the alpha value that broadcasting gives it (alpha.values is alpha's own
+// layout, in host memory); dy is nullptr for
 // kValue. out may be x or dy. With spec.with_alpha, dalpha (alpha's shape,
 // in device memory) receives the sum of the alpha terms over the elements
 // that each alpha element broadcasts to.

@@ -14,6 +14,16 @@ absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx,
                                const softround::Spec& spec, const T* dy,
                                const T* x, const AlphaInput<T>& alpha, T* out,
                                int64_t n, T* dalpha) {
+  // alpha tiled or broadcast to the period the loops read.
+  const T* alpha_data = alpha.values;
+  Tensor laid_out;
+  if (alpha.layout.source != softround::AlphaLayout::Source::kOwn && n > 0) {
+    TF_RETURN_IF_ERROR(ctx->allocate_temp(DataTypeToEnum<T>::value,
+                                          TensorShape({alpha.layout.period}),
+                                          &laid_out));
+    softround::FillAlpha(alpha.layout, alpha.values, laid_out.flat<T>().data());
+    alpha_data = laid_out.flat<T>().data();
+  }
   const auto& device = ctx->eigen_device<Eigen::ThreadPoolDevice>();
   auto parallel_for = [&](int64_t units, const softround::cpu::WorkCost& cost,
                           auto&& body) {
@@ -23,7 +33,7 @@ absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx,
         [&](Eigen::Index begin, Eigen::Index end) { body(begin, end); });
   };
   softround::cpu::RunFamily(spec, AsStorage(dy), AsStorage(x),
-                            AsStorage(alpha.data), alpha.layout, AsStorage(out),
+                            AsStorage(alpha_data), alpha.layout, AsStorage(out),
                             n, AsStorage(dalpha), parallel_for);
   return absl::OkStatus();
 }

@@ -255,6 +255,29 @@ py::array_t<int64_t> AlphaOffsets(const std::vector<int64_t>& x_dims,
   return offsets;
 }
 
+// The same offsets by the GPU kernels' arithmetic (AlphaIndex), in 32-bit
+// where the kernels would use it; None where they expand alpha instead.
+py::object AlphaIndexOffsets(const std::vector<int64_t>& x_dims,
+                             const std::vector<int64_t>& alpha_dims,
+                             int64_t begin, int64_t end) {
+  std::vector<int64_t> dims;
+  AlphaIndex index;
+  if (!PaddedAlphaDims(x_dims, alpha_dims, &dims)) {
+    throw py::value_error(AlphaShapeError(
+        "alpha_index_offsets", ShapeText(x_dims), ShapeText(alpha_dims)));
+  }
+  if (!MakeAlphaIndex(dims, x_dims, &index)) return py::none();
+  const bool narrow = ElementCount(x_dims) <= INT32_MAX;
+  py::array_t<int64_t> offsets(std::max<int64_t>(end - begin, 0));
+  int64_t* data = offsets.mutable_data();
+  for (int64_t i = begin; i < end; ++i) {
+    data[i - begin] =
+        narrow ? AlphaOffset<uint32_t>(index, static_cast<uint32_t>(i))
+               : AlphaOffset<int64_t>(index, i);
+  }
+  return std::move(offsets);
+}
+
 }  // namespace
 }  // namespace softround
 
@@ -281,6 +304,9 @@ PYBIND11_MODULE(_numpy_kernels, module) {
              "Whether half conversions use F16C (SOFTROUND_OPS_F16C=0: off)");
   module.def("alpha_layout", &softround::LayoutOf, py::arg("x_dims"),
              py::arg("alpha_dims"));
+  module.def("alpha_index_offsets", &softround::AlphaIndexOffsets,
+             py::arg("x_dims"), py::arg("alpha_dims"), py::arg("begin"),
+             py::arg("end"));
   module.def("alpha_offsets", &softround::AlphaOffsets, py::arg("x_dims"),
              py::arg("alpha_dims"), py::arg("begin"), py::arg("end"));
 }

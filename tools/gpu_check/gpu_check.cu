@@ -1,7 +1,8 @@
 // GPU check without TensorFlow: runs the CUDA launchers on device memory,
 // compares them with the CPU loops (the kernels TensorFlow runs on the CPU)
 // for every mode, dtype and alpha layout, special values included (and the
-// family: inverse, conditional mean, second and alpha derivatives), then
+// family: inverse, conditional mean, second and alpha derivatives, and the
+// TensorFlow glue's broadcast alpha, staging, stream and in-place use), then
 // measures the bandwidth of the forward and backward kernels against a
 // device-to-device copy. Prints one summary line last.
 #include <cuda_runtime.h>
@@ -16,6 +17,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "cc/kernels/alpha_layout.h"
+#include "cc/kernels/cpu_family.h"
 #include "cc/kernels/soft_round_cpu.h"
 #include "cc/kernels/soft_round_gpu.h"
 #include "softround/modes.h"
@@ -119,6 +122,22 @@ struct Counts {
   int failed = 0;
 };
 
+void Tally(bool passed, Counts* counts) {
+  ++(passed ? counts->passed : counts->failed);
+}
+
+// alpha[i % period] as the kernels' index arithmetic (period 1: a scalar).
+softround::AlphaIndex PeriodicIndex(int64_t period) {
+  softround::AlphaIndex index;
+  if (period > 1) {
+    index.runs = 1;
+    index.inner[0] = 1;
+    index.size[0] = period;
+    index.stride[0] = 1;
+  }
+  return index;
+}
+
 template <typename S>
 void CheckDtype(const char* dtype, double largest, double largest_alpha,
                 Counts* counts) {
@@ -185,7 +204,7 @@ void CheckDtype(const char* dtype, double largest, double largest_alpha,
               d_x + offset,
               ToDouble(alpha_values[0]),
               per_element ? d_alpha : nullptr,
-              period,
+              PeriodicIndex(period),
               d_out + offset,
               n};
           const int status = backward
@@ -290,7 +309,7 @@ void CheckFamily(const char* dtype, double largest_finite, Counts* counts) {
                                            d_x,
                                            ToDouble(alpha_values[0]),
                                            per_element ? d_alpha : nullptr,
-                                           period,
+                                           PeriodicIndex(period),
                                            d_out,
                                            n,
                                            spec,
@@ -347,6 +366,142 @@ void CheckFamily(const char* dtype, double largest_finite, Counts* counts) {
   std::printf("%-9s family checked\n", dtype);
 }
 
+// What the TensorFlow glue does around the kernels (soft_round_op_gpu.cc):
+// x of shape (N, C, H, W) with alpha per channel (C, 1, 1) read in place by
+// index arithmetic, or per column (W); alpha staged through pinned memory
+// and copied without waiting; a non-default stream; the output written over
+// x; alpha's gradient summed per column on the device, or folded on the host
+// for the per-channel alpha. Compared with the CPU op's runner.
+template <typename S>
+void CheckGlue(const char* dtype, double largest_finite, Counts* counts) {
+  using softround::AlphaIndex;
+  using softround::AlphaLayout;
+  using A = typename softround::cpu::AccumulatorOf<S>::Type;
+  const std::vector<int64_t> x_dims = {3, 5, 17, 19};
+  const int64_t n = softround::ElementCount(x_dims);
+  const std::vector<double> xs = Inputs<S>(n, 50.0);
+  std::vector<S> x(n), dy(n);
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = FromDouble<S>(xs[i]);
+    dy[i] = FromDouble<S>(0.5 + 1e-3 * (i % 997));
+  }
+  cudaStream_t stream;
+  CHECK_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  S *d_x, *d_dy, *d_alpha, *d_dalpha;
+  A* d_products;
+  double *d_partial, *d_sums;
+  CHECK_CUDA(cudaMalloc(&d_x, n * sizeof(S)));
+  CHECK_CUDA(cudaMalloc(&d_dy, n * sizeof(S)));
+  CHECK_CUDA(cudaMalloc(&d_alpha, n * sizeof(S)));
+  CHECK_CUDA(cudaMalloc(&d_dalpha, n * sizeof(S)));
+  CHECK_CUDA(cudaMalloc(&d_products, n * sizeof(A)));
+  CHECK_CUDA(cudaMalloc(&d_partial, (1 << 17) * sizeof(double)));
+  CHECK_CUDA(cudaMalloc(&d_sums, n * sizeof(double)));
+  const std::vector<std::vector<int64_t>> alpha_shapes = {{5, 1, 1}, {19}};
+  for (const std::vector<int64_t>& alpha_dims : alpha_shapes) {
+    AlphaLayout layout;
+    AlphaIndex index;
+    PlanAlphaLayout(x_dims, alpha_dims, &layout);
+    softround::MakeAlphaIndex(layout.dims, x_dims, &index);
+    std::vector<S> alpha(layout.elements), laid_out(layout.period);
+    for (int64_t j = 0; j < layout.elements; ++j) {
+      alpha[j] = FromDouble<S>(4.0 + 0.25 * j);
+    }
+    softround::FillAlpha(layout, alpha.data(), laid_out.data());
+    for (int with_alpha = 0; with_alpha < 2; ++with_alpha) {
+      const softround::Spec spec{Mode::kTanh, softround::Function::kForward,
+                                 softround::Quantity::kDx, with_alpha == 1};
+      // The CPU op: its runner, serial.
+      std::vector<S> cpu(n), cpu_dalpha(layout.elements);
+      softround::cpu::RunFamily(
+          spec, dy.data(), x.data(),
+          layout.source == AlphaLayout::Source::kOwn ? alpha.data()
+                                                     : laid_out.data(),
+          layout, cpu.data(), n, with_alpha ? cpu_dalpha.data() : nullptr,
+          [](int64_t units, const softround::cpu::WorkCost&, auto&& body) {
+            body(0, units);
+          });
+      // The GPU op's way: pinned staging, no wait, in place on dy.
+      S* pinned;
+      CHECK_CUDA(cudaMallocHost(&pinned, layout.elements * sizeof(S)));
+      std::copy(alpha.begin(), alpha.end(), pinned);
+      CHECK_CUDA(cudaMemcpyAsync(d_x, x.data(), n * sizeof(S),
+                                 cudaMemcpyHostToDevice, stream));
+      CHECK_CUDA(cudaMemcpyAsync(d_dy, dy.data(), n * sizeof(S),
+                                 cudaMemcpyHostToDevice, stream));
+      ExitOnLaunchError(softround::gpu::CopyToDeviceAsync(
+          stream, d_alpha, pinned, layout.elements * sizeof(S)));
+      softround::gpu::Launch<S> launch{stream,
+                                       Mode::kTanh,
+                                       d_dy,
+                                       d_x,
+                                       ToDouble(alpha[0]),
+                                       d_alpha,
+                                       index,
+                                       d_dy,
+                                       n,
+                                       spec,
+                                       with_alpha ? d_products : nullptr,
+                                       largest_finite};
+      ExitOnLaunchError(softround::gpu::LaunchFamily(launch));
+      std::vector<S> gpu(n), gpu_dalpha(layout.elements);
+      if (with_alpha && softround::IsTrailingIndex(index)) {
+        ExitOnLaunchError(softround::gpu::LaunchPeriodSums(
+            stream, d_products, sizeof(A) == sizeof(double), n, layout.elements,
+            d_partial, d_sums));
+        ExitOnLaunchError(softround::gpu::LaunchStoreSums(
+            stream, d_sums, layout.elements, d_dalpha));
+        CHECK_CUDA(cudaMemcpyAsync(gpu_dalpha.data(), d_dalpha,
+                                   layout.elements * sizeof(S),
+                                   cudaMemcpyDeviceToHost, stream));
+      } else if (with_alpha) {
+        std::vector<A> terms(n);
+        CHECK_CUDA(cudaMemcpyAsync(terms.data(), d_products, n * sizeof(A),
+                                   cudaMemcpyDeviceToHost, stream));
+        CHECK_CUDA(cudaStreamSynchronize(stream));
+        AlphaLayout expanded = layout;
+        expanded.source = AlphaLayout::Source::kExpanded;
+        expanded.period = n;
+        std::vector<double> totals(layout.elements);
+        softround::FoldAlphaSums(expanded, terms.data(), totals.data());
+        for (int64_t j = 0; j < layout.elements; ++j) {
+          gpu_dalpha[j] = FromDouble<S>(totals[j]);
+        }
+      }
+      CHECK_CUDA(cudaMemcpyAsync(gpu.data(), d_dy, n * sizeof(S),
+                                 cudaMemcpyDeviceToHost, stream));
+      CHECK_CUDA(cudaStreamSynchronize(stream));
+      CHECK_CUDA(cudaFreeHost(pinned));
+      int64_t first_bad = -1;
+      int64_t bad = CountMismatches(gpu, cpu, &first_bad);
+      double scale = 0;
+      for (int64_t i = 0; i < n; ++i) scale += std::fabs(ToDouble(dy[i]));
+      for (int64_t j = 0; with_alpha && j < layout.elements; ++j) {
+        const double want = ToDouble(cpu_dalpha[j]);
+        if (!Close(ToDouble(gpu_dalpha[j]), want,
+                   1e-4 * scale + Tolerance<S>(want))) {
+          ++bad;
+        }
+      }
+      Tally(bad == 0, counts);
+      if (bad != 0) {
+        std::printf("FAIL %s glue: alpha of %zu axes%s: %lld differ\n", dtype,
+                    alpha_dims.size(), with_alpha ? " with its gradient" : "",
+                    static_cast<long long>(bad));
+      }
+    }
+  }
+  cudaFree(d_x);
+  cudaFree(d_dy);
+  cudaFree(d_alpha);
+  cudaFree(d_dalpha);
+  cudaFree(d_products);
+  cudaFree(d_partial);
+  cudaFree(d_sums);
+  CHECK_CUDA(cudaStreamDestroy(stream));
+  std::printf("%-9s glue checked\n", dtype);
+}
+
 // Median seconds of reps runs of fn on the default stream.
 template <typename Fn>
 double MedianSeconds(Fn fn, int reps) {
@@ -397,8 +552,8 @@ Bandwidth Benchmark(int reps) {
         },
         reps);
     auto run = [&](Mode mode, double alpha, bool backward) {
-      softround::gpu::Launch<float> launch{nullptr, mode, dy,  x, alpha,
-                                           nullptr, 1,    out, n};
+      softround::gpu::Launch<float> launch{
+          nullptr, mode, dy, x, alpha, nullptr, PeriodicIndex(1), out, n};
       return MedianSeconds(
           [&] {
             backward ? softround::gpu::LaunchSoftRoundGrad(launch)
@@ -441,6 +596,10 @@ int main() {
   CheckFamily<double>("float64", std::numeric_limits<double>::max(), &counts);
   CheckFamily<Float16Bits>("float16", 65504.0, &counts);
   CheckFamily<BFloat16Bits>("bfloat16", 3.38953139e38, &counts);
+  CheckGlue<float>("float32", std::numeric_limits<float>::max(), &counts);
+  CheckGlue<double>("float64", std::numeric_limits<double>::max(), &counts);
+  CheckGlue<Float16Bits>("float16", 65504.0, &counts);
+  CheckGlue<BFloat16Bits>("bfloat16", 3.38953139e38, &counts);
   const Bandwidth bw = Benchmark(20);
   std::printf(
       "gpu_check: %s %d/%d checks passed; float32 2^26 tanh forward %.2f, "
