@@ -18,6 +18,7 @@ from tolerances import value_tolerance
 
 DTYPES = [np.float16, ml_dtypes.bfloat16, np.float32, np.float64]
 MODE_ALPHA = {"tanh": 4.0, "sigmoid": 9.0, "sine": 0.4, "ste": 1.0}
+WRT = ("x", "xx", "alpha", "x_alpha")
 # Zeros, subnormals (of float32 and float64), halves and integers, and huge
 # values (those a 16-bit dtype cannot hold are dropped there).
 SPECIAL = [0.0, -0.0, 1e-45, -1e-39, 5e-324, 1e-8, 0.5, -0.5, 2.0, -3.0, 2.501, 1e30, -1e300, 3e38, 65504.0]
@@ -174,3 +175,24 @@ def test_the_gpu_index_arithmetic_beyond_32_bits():
         )
     # Five separate kept runs: the kernels take four, the op expands alpha.
     assert kernels.alpha_index_offsets((2, 3) * 5, (2, 1) * 5, 0, 1) is None
+
+
+@pytest.mark.parametrize(
+    "dtype", [ml_dtypes.bfloat16, np.float32, np.float64], ids=lambda d: np.dtype(d).name
+)
+def test_tanh_derivatives_stay_finite_up_to_the_largest_alpha(dtype):
+    """No factor 2 alpha: it overflows beyond half the largest float, and inf
+    times a vanishing factor was NaN (found by tools/bad_inputs.py)."""
+    largest = float(ml_dtypes.finfo(dtype).max)
+    x = np.array([0.0, 0.25, 0.5, 0.75, 1.0, 1.5, -2.5, 2.3], dtype)
+    ones = np.ones_like(x)
+    for alpha in (largest / 4, largest / 2, largest):
+        alpha = np.asarray(alpha, dtype)
+        for function in ("forward", "inverse", "conditional_mean"):
+            results = [srnp.soft_round_grad(ones, x, alpha, function=function, wrt=w) for w in WRT]
+            results += srnp.soft_round_grad_with_alpha(ones, x, alpha, function=function)
+            for result in results:
+                assert not np.isnan(np.asarray(result, np.float64)).any(), (function, float(alpha))
+        # The forward slope at half-integers is alpha / 2, finite.
+        slope = srnp.soft_round_grad(ones, x, alpha).astype(np.float64)
+        assert slope[2] == pytest.approx(float(alpha) / 2, rel=1e-2)

@@ -242,7 +242,7 @@ SOFTROUND_HD T Signed(T v, T r) {
 // comes from tanh(alpha/2) (forward and inverse derivatives share it).
 template <typename T>
 SOFTROUND_HD T TanhMixedOffset(T alpha, T g, T one_minus_g) {
-  return T(2) * alpha * g / (one_minus_g * (T(1) + g));
+  return alpha * g * T(2) / (one_minus_g * (T(1) + g));
 }
 
 template <typename T>
@@ -335,7 +335,7 @@ struct Sharp {
   SOFTROUND_HD T Slope(T u) const {
     const T q = detail::ExpOfNonPositive(-alpha * (T(1) - T(2) * u));
     const T inv = T(1) / (T(1) + q);
-    return T(2) * alpha * (q * inv) * inv;
+    return alpha * (q * inv) * inv * T(2);
   }
 };
 
@@ -355,7 +355,9 @@ struct LocalDerivatives {
 //   c_a = -(2 w q (1 - g^2) / (1 + q)^2 - g (1 - q) / (1 + q)) / (1 - g)^2,
 //   c'_a = k (1 - 2 alpha w tau - 2 alpha g / (1 - g^2)).
 // One exponential and one division; nothing overflows for alpha up to the
-// type's range (q and g underflow to 0, which is their limit).
+// type's range (q and g underflow to 0, which is their limit). The factors 2
+// come last, never as 2 alpha: that overflows for alpha beyond half the
+// largest float, and inf times a vanishing factor is NaN.
 template <typename T>
 struct TanhDerivatives {
   T alpha;
@@ -378,7 +380,7 @@ struct TanhDerivatives {
 
   // q and 1 / (1 + q) at u, shared by the forward and inverse derivatives.
   SOFTROUND_HD T Q(T w) const {
-    return detail::ExpOfNonPositive(T(-2) * alpha * w);
+    return detail::ExpOfNonPositive(-(alpha * (w + w)));
   }
   SOFTROUND_HD LocalDerivatives<T> Local(T u) const {
     const T w = T(0.5) - u;
@@ -388,11 +390,11 @@ struct TanhDerivatives {
     const T k = slope_factor * q * inv * inv;
     LocalDerivatives<T> d;
     d.slope = alpha * k;
-    d.curvature = T(2) * alpha * tau * d.slope;
+    d.curvature = alpha * tau * d.slope * T(2);
     d.alpha_slope = -inv *
                     (T(2) * w * q * one_minus_g2 * inv - g * (T(1) - q)) *
                     alpha_scale;
-    d.mixed = k * (T(1) - T(2) * alpha * w * tau - mixed_offset);
+    d.mixed = k * (T(1) - alpha * w * tau * T(2) - mixed_offset);
     return d;
   }
 };
@@ -676,20 +678,24 @@ struct TanhInverse {
     const T inv_product =
         T(1) / ((one_minus_half + two_p_half) * ((T(1) + half) - two_p_half));
     const T tau = half - two_p_half;
-    const T dx = slope_scale * inv_product;
+    // inv_product is inf at integers once g underflows (the slope there is
+    // beyond every float); slope_scale may be 0 by then (2 H / alpha).
+    const T dx =
+        detail::IsFinite(inv_product) ? slope_scale * inv_product : bound;
     // (1 - H^2) / (1 - tau^2), which is 1 at p = 0 (0 / 0 once g underflows).
     const T spread = p == T(0) ? T(1) : one_minus_half2 * inv_product;
     const T w = T(0.5) - u;
     const T du_da = (w - T(0.5) * (T(1) - T(2) * p) * spread) * inv_alpha;
     const T mixed_num =
-        T(2) * alpha * tau * du_da +
-        (T(1) - T(2) * alpha * w * tau - mixed_offset) * inv_alpha;
+        alpha * tau * du_da * T(2) +
+        (T(1) - alpha * w * tau * T(2) - mixed_offset) * inv_alpha;
     Quantities<T> d;
     d.dx = detail::Clamp(dx, bound);
-    d.dxx = tau == T(0)
-                ? T(0)
-                : detail::Clamp(
-                      detail::Signed(T(-2) * alpha * tau * dx * dx, r), bound);
+    d.dxx =
+        tau == T(0)
+            ? T(0)
+            : detail::Clamp(detail::Signed(-(alpha * tau * dx * dx * T(2)), r),
+                            bound);
     d.dalpha = detail::Signed(du_da, r);
     d.dx_dalpha =
         mixed_num == T(0) ? T(0) : detail::Clamp(-mixed_num * dx, bound);
