@@ -3,7 +3,8 @@
 # Input:  TENSORFLOW_PYTHON (default: Python3_EXECUTABLE or python3 on PATH);
 #         TENSORFLOW_PYTHON_UNSET_ENV, environment variables to drop for it
 #         (setup.py passes those by which pip's build isolation hides TF).
-# Output: TensorFlow_VERSION, TensorFlow_INCLUDE_DIR, TensorFlow_LIBRARY and
+# Output: TensorFlow_VERSION, TensorFlow_INCLUDE_DIR, TensorFlow_LIBRARY,
+#   TensorFlow_CUDA_VERSION (empty for tensorflow-cpu) and
 #   TensorFlow::compile_flags  definitions and C++ standard of TF's build (the
 #                              ABI flag among them), for every file we link;
 #   TensorFlow::framework      compile_flags plus TF's headers (as system
@@ -20,6 +21,7 @@ print("version=" + tf.__version__)
 print("cflags=" + ";".join(tf.sysconfig.get_compile_flags()))
 print("lflags=" + ";".join(tf.sysconfig.get_link_flags()))
 print("cuda=" + str(int(bool(tf.sysconfig.get_build_info().get("is_cuda_build")))))
+print("cuda_version=" + str(tf.sysconfig.get_build_info().get("cuda_version", "")))
 ]=])
 set(_tf_python "${TENSORFLOW_PYTHON}")
 if(TENSORFLOW_PYTHON_UNSET_ENV)
@@ -49,6 +51,8 @@ string(REGEX MATCH "lflags=([^\n]*)" _ "${_tf_out}")
 set(_tf_lflags "${CMAKE_MATCH_1}")
 string(REGEX MATCH "cuda=([^\n]*)" _ "${_tf_out}")
 set(TensorFlow_IS_CUDA_BUILD "${CMAKE_MATCH_1}")
+string(REGEX MATCH "cuda_version=([^\n]*)" _ "${_tf_out}")
+set(TensorFlow_CUDA_VERSION "${CMAKE_MATCH_1}")
 
 set(_tf_definitions "")
 set(TensorFlow_CXX_STANDARD "")
