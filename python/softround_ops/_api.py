@@ -19,27 +19,27 @@ _MAX_CACHED_ALPHAS = 256
 _PYTHON_NUMBER_TYPES = (float, int)
 
 
-def _python_alpha(mode, alpha, dtype):
+def _python_alpha(func, mode, alpha, dtype):
     """alpha checked for mode; in eager mode, a cached constant tensor of dtype
     (never while tracing: a graph keeps the number, not a captured tensor)."""
     if not tf.executing_eagerly():
-        return _checked_number(mode, alpha, dtype)
+        return _checked_number(func, mode, alpha, dtype)
     key = (mode, alpha, dtype.as_datatype_enum)
     cached = _alpha_constants.get(key)
     if cached is not None:
         return cached
-    value = _checked_number(mode, alpha, dtype)
+    value = _checked_number(func, mode, alpha, dtype)
     if len(_alpha_constants) >= _MAX_CACHED_ALPHAS:
         _alpha_constants.clear()
     constant = _alpha_constants[key] = tf.constant(value, dtype)
     return constant
 
 
-def _checked_number(mode, alpha, dtype):
+def _checked_number(func, mode, alpha, dtype):
     """alpha as a float, checked for mode as given and in x's dtype; ste ignores it."""
     if mode == "ste":
         return 0.0
-    return _modes.check_python_alpha("soft_round", mode, alpha, dtype.as_numpy_dtype)
+    return _modes.check_python_alpha(func, mode, alpha, dtype.as_numpy_dtype)
 
 
 def _eager_fast_path(x, alpha, mode, name, function):
@@ -84,17 +84,21 @@ def _family(func, function, x, alpha, mode, name):
     _modes.check_function(func, function, mode)
     if isinstance(x, tf.RaggedTensor):
         return _ragged(func, function, x, alpha, mode, name)
+    # The inverse functions call their first argument y.
+    argument = "x" if function == "forward" else "y"
     if isinstance(x, tf.SparseTensor):
-        raise TypeError(f"{func}: x must be a dense or ragged float tensor; got a SparseTensor")
+        raise TypeError(f"{func}: {argument} must be a dense or ragged float tensor; got a SparseTensor")
     if not isinstance(x, tf.Tensor):
-        x = tf.convert_to_tensor(x)
+        x = reference.converted(func, argument, x, f"a {reference.FLOAT_NAMES} tensor")
     dtype = x.dtype
     if dtype not in _FLOAT_DTYPES:
-        raise TypeError(f"{func}: x must be half, bfloat16, float32 or float64; got {dtype.name}")
+        raise TypeError(f"{func}: {argument} must be {reference.FLOAT_NAMES}; got {dtype.name}")
     if isinstance(alpha, numbers.Real):
-        alpha = _python_alpha(mode, alpha, dtype)
+        alpha = _python_alpha(func, mode, alpha, dtype)
     elif getattr(alpha, "dtype", None) != dtype:
         _modes.check_alpha_type(func, alpha)
+        alpha = reference.converted(func, "alpha", alpha, "a real number or a float tensor")
+        _modes.check_alpha_type(func, alpha)  # a list of strings is a string tensor now
         alpha = tf.cast(alpha, dtype)
     implementation = reference.FUNCTIONS[function]
     if not tf.executing_eagerly():

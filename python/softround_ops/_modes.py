@@ -68,6 +68,11 @@ def check_python_alpha(func, mode, alpha, dtype=None):
 
         with np.errstate(over="ignore", under="ignore"):
             rounded = float(np.asarray(value, dtype))
+        # The kernels flush subnormals to zero and compute 16-bit types in
+        # float32: 1e-45 is 0 to them in float32 (sine would divide by it).
+        compute = np.float64 if np.dtype(dtype) == np.float64 else np.float32
+        if abs(rounded) < np.finfo(compute).tiny:
+            rounded = 0.0
         if not alpha_in_range(mode, rounded):
             got = f"{alpha!r}, which is {rounded!r} in {np.dtype(dtype).name}"
             raise ValueError(alpha_range_message(func, mode, got))
@@ -75,11 +80,11 @@ def check_python_alpha(func, mode, alpha, dtype=None):
 
 
 def check_alpha_type(func, alpha):
-    """TypeError for an alpha that is no real number: a string or a complex value
-    (a cast would fail late or silently drop the imaginary part)."""
+    """TypeError for an alpha that is no real number: None, a string or a complex
+    value (a cast would fail late or silently drop the imaginary part)."""
     dtype = getattr(alpha, "dtype", None)
     name = getattr(dtype, "name", str(dtype))
-    if isinstance(alpha, (str, bytes, complex)) or (
+    if isinstance(alpha, (type(None), str, bytes, complex)) or (
         dtype is not None and any(kind in name for kind in ("complex", "str", "string", "bytes", "object"))
     ):
         raise TypeError(f"{func}: alpha must be a real number or a float tensor; got {alpha!r}")

@@ -18,6 +18,7 @@ from softround_ops import _modes
 from softround_ops._seed_helpers import seed_helpers
 
 _NAME = "soft_round (reference)"
+FLOAT_NAMES = "half, bfloat16, float32 or float64"
 
 
 # Each c is point-symmetric, c(1 - f) = 1 - c(f), so y = floor(x) + c(x - floor(x))
@@ -29,7 +30,13 @@ _NAME = "soft_round (reference)"
 
 def _one_minus_exp(z):
     """1 - e^{-z} for z >= 0, accurate for tiny z: 2 t / (1 + t) with t = tanh(z / 2)."""
-    t = tf.tanh(0.5 * z)
+    return _one_minus_exp_of_twice(0.5 * z)
+
+
+def _one_minus_exp_of_twice(h):
+    """1 - e^{-2h} for h >= 0, without forming 2 h (which overflows near the
+    largest float, and inf * 0 is NaN)."""
+    t = tf.tanh(h)
     return 2 * t / (1 + t)
 
 
@@ -38,7 +45,7 @@ def _fraction_tanh(u, alpha):
     identity = alpha < _modes.TANH_IDENTITY_ALPHA
     safe = tf.where(identity, tf.ones_like(alpha), alpha)
     q = tf.exp(-safe * (1 - 2 * u))
-    c = q * _one_minus_exp(2 * safe * u) / (_one_minus_exp(safe) * (1 + q))
+    c = q * _one_minus_exp_of_twice(safe * u) / (_one_minus_exp(safe) * (1 + q))
     # Exactly 1/2 at half-integers (TF's tanh may differ by an ulp between its
     # vector and scalar paths, so rise / (1 - e^-alpha) need not be 1); the
     # correction is exact and passes the gradient of c.
@@ -51,6 +58,10 @@ def _fraction_sigmoid(u, alpha):
 
 def _fraction_sine(u, width):
     """sin(phi)^2 near the band's edge, 1/2 - sin(pi (1/2 - u) / w) / 2 near u = 1/2."""
+    # Below a quarter of eps, 1/2 - width/2 rounds to 1/2 and every c is 0, so
+    # this floor changes no value; it keeps width^2 in the gradient (0 * inf
+    # in an unselected branch) from underflowing.
+    width = tf.maximum(width, np.finfo(width.dtype.as_numpy_dtype).eps / 4)
     lower = 0.5 - 0.5 * width
     phi = tf.where(u > lower, (u - lower) * (math.pi / 2) / width, tf.zeros_like(u))
     near_edge = phi <= math.pi / 8
@@ -88,12 +99,22 @@ def _checked_alpha(alpha, mode, x, check_values):
         return tf.identity(alpha)
 
 
-def _prepared(func, x, alpha, mode, check_alpha):
-    """(x, x in the compute dtype, alpha checked in the compute dtype)."""
+def converted(func, name, value, accepted):
+    """value as a tensor, or a TypeError naming the argument and what it accepts
+    (TensorFlow's own error for None or an object names neither)."""
+    try:
+        return tf.convert_to_tensor(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{func}: {name} must be {accepted}; got {value!r:.100}") from None
+
+
+def _prepared(func, x, alpha, mode, check_alpha, name="x"):
+    """(x, x in the compute dtype, alpha checked in the compute dtype); name is
+    what the caller calls x."""
     _modes.check_mode(mode)
-    x = tf.convert_to_tensor(x)
+    x = converted(func, name, x, f"a {FLOAT_NAMES} tensor")
     if x.dtype not in (tf.float16, tf.bfloat16, tf.float32, tf.float64):
-        raise TypeError(f"{func}: x must be half, bfloat16, float32 or float64; got {x.dtype.name}")
+        raise TypeError(f"{func}: {name} must be {FLOAT_NAMES}; got {x.dtype.name}")
     if isinstance(alpha, numbers.Real):
         # alpha has x's dtype, as the op's inputs do (a Python float goes
         # there directly, not through float32); checked in that dtype.
@@ -103,7 +124,8 @@ def _prepared(func, x, alpha, mode, check_alpha):
         # Tensors, variables (Keras ones too) and arrays, never through
         # tf.constant, which needs eager values.
         _modes.check_alpha_type(func, alpha)
-        alpha = tf.convert_to_tensor(alpha)
+        alpha = converted(func, "alpha", alpha, "a real number or a float tensor")
+        _modes.check_alpha_type(func, alpha)  # a list of strings is a string tensor now
     compute = x.dtype if x.dtype in (tf.float32, tf.float64) else tf.float32
     xc = tf.cast(x, compute)
     alpha = _checked_alpha(tf.cast(tf.cast(alpha, x.dtype), compute), mode, xc, check_alpha)
@@ -118,6 +140,16 @@ def _flat(xc, alpha):
     return tf.reshape(xc, [-1]), alpha
 
 
+def _over_ragged(func, name, x, alpha, function):
+    """function(values) over a RaggedTensor x's flat values (alpha must be a
+    scalar), as softround_ops' own functions do; name is what the caller calls x."""
+    if getattr(alpha, "shape", ()) not in ((), tf.TensorShape([])):
+        raise TypeError(
+            f"{func}: a RaggedTensor {name} needs a scalar alpha; got alpha of shape {alpha.shape}"
+        )
+    return tf.ragged.map_flat_values(function, x)
+
+
 def _finite(xc):
     return tf.abs(xc) <= xc.dtype.max  # false for NaN and +-inf
 
@@ -128,6 +160,10 @@ def soft_round(x, alpha, mode="tanh", name=None, check_alpha=True):
     check_alpha=False leaves out the run-time check of a tensor alpha (an
     Assert op, which TFLite does not have and XLA ignores).
     """
+    if isinstance(x, tf.RaggedTensor):
+        return _over_ragged(
+            _NAME, "x", x, alpha, lambda values: soft_round(values, alpha, mode, name, check_alpha)
+        )
     with tf.name_scope(name or "soft_round_reference"):
         x, xc, alpha = _prepared(_NAME, x, alpha, mode, check_alpha)
         shape = tf.shape(xc)
@@ -201,12 +237,15 @@ def _inverse_fraction(p, alpha, bound):
         def gradient(du):
             w = 0.5 - u
             g = tf.exp(-alpha)
-            q = tf.exp(-2 * alpha * w)
+            # Never 2 alpha, which overflows near the largest float (inf * 0 is
+            # NaN); not alpha (2 w) either, which Grappler folds into (2 alpha) w
+            # for a constant alpha. The slope's factor 2 comes last.
+            q = tf.exp(-alpha * (w + w))
             one_minus_g = _one_minus_exp(alpha)
-            slope = 2 * alpha * q * (1 + g) / ((1 + q) ** 2 * one_minus_g)
+            slope = alpha * q * (1 + g) / ((1 + q) ** 2 * one_minus_g) * 2
             safe = tf.maximum(slope, 1 / bound)
             du_dp = tf.where(slope * bound > 1, 1 / safe, tf.fill(tf.shape(u), tf.constant(bound, u.dtype)))
-            e = tf.exp(-2 * alpha * u)
+            e = tf.exp(-alpha * (u + u))
             du_dalpha = (w - (e - g * q) / (2 * one_minus_g * (1 + g))) / alpha
             return du * du_dp, du * du_dalpha
 
@@ -218,8 +257,16 @@ def _inverse_fraction(p, alpha, bound):
 def _inverse(func, conditional_mean, x, alpha, mode, name, check_alpha):
     _modes.check_mode(mode)
     _modes.check_function(func, "inverse", mode)
+    if isinstance(x, tf.RaggedTensor):
+        return _over_ragged(
+            func,
+            "y",
+            x,
+            alpha,
+            lambda values: _inverse(func, conditional_mean, values, alpha, mode, name, check_alpha),
+        )
     with tf.name_scope(name or func.split(" ")[0] + "_reference"):
-        x, xc, alpha = _prepared(func, x, alpha, mode, check_alpha)
+        x, xc, alpha = _prepared(func, x, alpha, mode, check_alpha, name="y")
         shape = tf.shape(xc)
         xc, alpha = _flat(xc, alpha)
         bound = float(x.dtype.max)
