@@ -39,6 +39,12 @@ def test_integers_and_half_integers_stay_fixed(function, dtype_name):
                 continue
             got = function(tf.constant(points, tf_dtype), ALPHA[mode], mode=mode)
             np.testing.assert_array_equal(tf.cast(got, tf.float64), points, err_msg=f"{mode} {kind}")
+    # A sine band narrower than float's spacing at 1/2 still keeps both (half
+    # holds no such width: 1e-7 is nearly its smallest).
+    points = np.concatenate([integers, halves])
+    width = 1e-7 if tf_dtype == tf.float16 else 1e-30
+    got = function(tf.constant(points, tf_dtype), width, mode="sine")
+    np.testing.assert_array_equal(tf.cast(got, tf.float64), points, err_msg=f"sine, width {width}")
 
 
 @pytest.mark.parametrize("function", [softround_ops.soft_round, reference.soft_round])

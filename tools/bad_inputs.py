@@ -838,8 +838,9 @@ def run_cells(cells, workers, timeout):
 # Violations that come from the C++ kernels (cc/) while a fix is pending:
 # shown in the document and not counted by --check until they are gone; then
 # --check asks to remove the entry. (None now: the first run found NaN
-# gradients of tanh for alpha beyond half the largest float, fixed since.) Keyed by (row id, backend); the op runs in eager and graph mode
-# (under XLA the reference runs instead).
+# gradients of tanh for alpha beyond half the largest float, fixed since.)
+# Keyed by (row id, backend); the op runs in eager and graph mode (under XLA
+# the reference runs instead).
 OP_CONTEXTS = ("eager", "graph")
 KNOWN_DEFECTS = {}
 

@@ -65,7 +65,10 @@ def _fraction_sine(u, width):
     lower = 0.5 - 0.5 * width
     phi = tf.where(u > lower, (u - lower) * (math.pi / 2) / width, tf.zeros_like(u))
     near_edge = phi <= math.pi / 8
-    return tf.where(near_edge, tf.sin(phi) ** 2, 0.5 - 0.5 * tf.sin(math.pi * (0.5 - u) / width)), None
+    c = tf.where(near_edge, tf.sin(phi) ** 2, 0.5 - 0.5 * tf.sin(math.pi * (0.5 - u) / width))
+    # Exactly 1/2 at u = 1/2, also where lower rounds to 1/2 (a tiny width);
+    # the correction passes the gradient of c.
+    return c + tf.stop_gradient(tf.where(u == 0.5, 0.5 - c, tf.zeros_like(c))), None
 
 
 _FRACTIONS = {"tanh": _fraction_tanh, "sigmoid": _fraction_sigmoid, "sine": _fraction_sine}

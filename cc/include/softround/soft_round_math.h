@@ -507,12 +507,14 @@ struct ModeParams<Mode::kSine, T> : SingleForm<ModeParams<Mode::kSine, T>> {
     const T past_edge = u - lower;
     return past_edge > T(0) ? past_edge * half_pi_over_width : T(0);
   }
+  // Exactly 1/2 at u = 1/2, also for a width so small that lower rounds to
+  // 1/2 (the band then holds no other u).
   SOFTROUND_HD T Fraction(T u) const {
     const T phi = Phase(u);
     const bool near_edge = phi <= kEighthPi;
     const T s = detail::SinToHalfPi(
         near_edge ? phi : T(2) * (T(0.5) - u) * half_pi_over_width);
-    return near_edge ? s * s : T(0.5) - T(0.5) * s;
+    return u == T(0.5) ? T(0.5) : (near_edge ? s * s : T(0.5) - T(0.5) * s);
   }
   SOFTROUND_HD T Slope(T u) const {
     return half_pi_over_width * detail::SinToHalfPi(T(2) * Phase(u));
