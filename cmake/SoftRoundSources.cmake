@@ -33,3 +33,14 @@ function(softround_add_gpu_kernels target root)
     POSITION_INDEPENDENT_CODE ON CUDA_STANDARD 17 CUDA_EXTENSIONS OFF
     CUDA_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
 endfunction()
+
+# The op definitions and their CPU kernels (TensorFlow headers): the loadable
+# op library and any binary that links the ops into itself
+# (examples/serving) compile the same files.
+function(softround_op_sources out root)
+  set(${out}
+    "${root}/cc/ops/soft_round_ops.cc"
+    "${root}/cc/kernels/soft_round_op.cc"
+    "${root}/cc/kernels/soft_round_op_cpu.cc"
+    PARENT_SCOPE)
+endfunction()
