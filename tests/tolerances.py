@@ -5,6 +5,7 @@ import ml_dtypes
 import numpy as np
 
 FLOAT32_EPS = float(np.finfo(np.float32).eps)
+FLOAT64_EPS = float(np.finfo(np.float64).eps)
 
 
 def ulp(values, np_dtype):
@@ -15,16 +16,19 @@ def ulp(values, np_dtype):
     return np.exp2(exponent - finfo.nmant)
 
 
-def value_tolerance(expected, np_dtype):
+def value_tolerance(expected, np_dtype, steepest=0.0):
     """1e-12 / 2e-6 relative to max(1, |y|); for 16-bit types one ulp plus
     float32's own error (they are computed in float32 and rounded once; near
-    0 their spacing is finer than float32's absolute error)."""
+    0 their spacing is finer than float32's absolute error). With the mode's
+    steepest slope at this alpha: plus two roundings of the fraction (half an
+    ulp of 1/2 each, eps in all) times that slope, which dominates for steep
+    modes (a sine of width 1e-3 has slope 1571)."""
     scale = np.maximum(1.0, np.abs(expected))
     if np_dtype == np.float64:
-        return 1e-12 * scale
+        return 1e-12 * scale + FLOAT64_EPS * steepest
     if np_dtype == np.float32:
-        return 2e-6 * scale
-    return ulp(expected, np_dtype) + 2e-6 * scale
+        return 2e-6 * scale + FLOAT32_EPS * steepest
+    return ulp(expected, np_dtype) + 2e-6 * scale + FLOAT32_EPS * steepest
 
 
 def gradient_tolerance(expected, np_dtype, steepest):
