@@ -10,11 +10,12 @@
 #
 #   tools/build_wheels.sh                        # PYTHONS="3.10 3.11 3.12 3.13"
 #   PYTHONS=3.11 tools/build_wheels.sh
+#   PYTHONS= tools/build_wheels.sh               # only the sdist and the mismatch
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TF_VERSION="${TF_VERSION:-2.21.0}"
 OTHER_TF="${OTHER_TF:-2.20.0}"  # the mismatch check's TensorFlow
-read -r -a PYTHONS <<<"${PYTHONS:-3.10 3.11 3.12 3.13}"
+read -r -a PYTHONS <<<"${PYTHONS-3.10 3.11 3.12 3.13}"
 WORK=build/wheels
 # The lowest tag whose symbol versions this machine's libstdc++ and glibc
 # allow (auditwheel show says so); TensorFlow's own wheels need no lower.
@@ -104,8 +105,10 @@ fresh_venv 3.11 "$sdist_venv" "$TF_VERSION"
 "$sdist_venv/bin/pip" install "${PIP_QUIET[@]}" build setuptools wheel
 rm -f dist/softround_ops-*.tar.gz
 # Not isolated: setup.py reads the TensorFlow version (the extras) even for
-# an sdist, and build's isolated venv has none.
-"$sdist_venv/bin/python" -m build --sdist --no-isolation --outdir dist . >"$WORK/sdist.log" 2>&1
+# an sdist, and build's isolated venv has none (nor need the sdist's own
+# build requirements be installed to pack it).
+"$sdist_venv/bin/python" -m build --sdist --no-isolation --skip-dependency-check \
+  --outdir dist . >"$WORK/sdist.log" 2>&1
 sdist=$(ls dist/softround_ops-*.tar.gz)
 if "$sdist_venv/bin/pip" install "${PIP_QUIET[@]}" --no-deps --force-reinstall "$sdist" >>"$WORK/sdist.log" 2>&1 &&
   SOFTROUND_OPS_STRICT=1 TF_CPP_MIN_LOG_LEVEL=3 "$sdist_venv/bin/python" -c "$SMOKE" >>"$WORK/sdist.log" 2>&1; then
