@@ -153,6 +153,12 @@ def test_works_where_tensorflow_is_absent():
             ValueError,
             ["alpha[1] = nan"],
         ),
+        (
+            # A subnormal alpha is 0 to the kernels (as in TensorFlow's).
+            lambda: srnp.soft_round(np.float32([0.5]), np.float32([1e-40]), "sigmoid"),
+            ValueError,
+            ["alpha for mode 'sigmoid'", "alpha[0] = 0"],
+        ),
         (lambda: srnp.soft_round([0.5], 5.0, "round"), ValueError, ["mode must be one of", "'round'"]),
         (lambda: srnp.soft_round_inverse([0.5], 5.0, "sine"), ValueError, ["mode 'sine' has no inverse"]),
         (lambda: srnp.soft_round_grad(np.ones(3), np.ones(2), 5.0), ValueError, ["dy of shape (3,)", "(2,)"]),

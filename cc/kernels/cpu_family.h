@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "cc/kernels/alpha_layout.h"
@@ -61,15 +60,24 @@ constexpr int64_t kSegment = 1024;
 // Elements per piece of a scalar alpha's in-register sum.
 constexpr int64_t kScalarPiece = 1 << 16;
 
+// Whether RunFamily needs n entries of scratch for alpha's terms: alpha's
+// gradient with one alpha element per x element (alpha's own, tiled to x's
+// size or expanded).
+inline bool NeedsTerms(const Spec& spec, const AlphaLayout& layout, int64_t n) {
+  return spec.with_alpha && n > 0 && layout.period == n;
+}
+
 // out[i] = F(x[i]) or dy[i] * dF(x[i]) for i in [0, n) (dy is nullptr for a
 // value), element i reading alpha[i % layout.period]; out may be x or dy.
 // With spec.with_alpha, dalpha (layout.elements entries) receives the sum of
 // the alpha terms over the elements each alpha element broadcasts to.
 // parallel_for(units, const WorkCost& per_unit, body) runs body(begin, end)
-// over a partition of [0, units).
+// over a partition of [0, units). terms: scratch of n entries that the
+// caller allocates where NeedsTerms says so (nullptr otherwise).
 template <typename S, typename ParallelFor>
 void RunFamily(const Spec& spec, const S* dy, const S* x, const S* alpha,
                const AlphaLayout& layout, S* out, int64_t n, S* dalpha,
+               typename AccumulatorOf<S>::Type* terms,
                ParallelFor&& parallel_for) {
   using A = typename AccumulatorOf<S>::Type;
   if (n == 0) {
@@ -119,16 +127,16 @@ void RunFamily(const Spec& spec, const S* dy, const S* x, const S* alpha,
   if (period == n) {
     // One alpha element per x element (alpha's own, or expanded): the
     // terms themselves, summed only where alpha was tiled or expanded.
-    std::unique_ptr<A[]> products(new A[n]);
+    A* products = terms;
     const WorkCost cost{double(sizeof(S) * (streams - 1)),
                         double(sizeof(S) + sizeof(A)), cycles};
     parallel_for(n, cost, [&](int64_t begin, int64_t end) {
-      run(begin, end - begin, begin, products.get() + begin);
+      run(begin, end - begin, begin, products + begin);
     });
     if (layout.source == AlphaLayout::Source::kOwn) {
       for (int64_t i = 0; i < n; ++i) dalpha[i] = FromDouble<S>(products[i]);
     } else {
-      store_totals(products.get());
+      store_totals(products);
     }
     return;
   }

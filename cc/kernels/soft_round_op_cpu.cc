@@ -24,6 +24,14 @@ absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx,
     softround::FillAlpha(alpha.layout, alpha.values, laid_out.flat<T>().data());
     alpha_data = laid_out.flat<T>().data();
   }
+  // alpha's terms, where they need a buffer of x's size: TensorFlow's
+  // allocator (accounted, and an error rather than an abort when short).
+  using A = typename AccumulatorOf<T>::Type;
+  Tensor terms;
+  if (softround::cpu::NeedsTerms(spec, alpha.layout, n)) {
+    TF_RETURN_IF_ERROR(
+        ctx->allocate_temp(DataTypeToEnum<A>::value, TensorShape({n}), &terms));
+  }
   const auto& device = ctx->eigen_device<Eigen::ThreadPoolDevice>();
   auto parallel_for = [&](int64_t units, const softround::cpu::WorkCost& cost,
                           auto&& body) {
@@ -32,9 +40,10 @@ absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx,
         Eigen::TensorOpCost(cost.bytes_loaded, cost.bytes_stored, cost.cycles),
         [&](Eigen::Index begin, Eigen::Index end) { body(begin, end); });
   };
+  A* terms_data = terms.NumElements() > 0 ? terms.flat<A>().data() : nullptr;
   softround::cpu::RunFamily(spec, AsStorage(dy), AsStorage(x),
                             AsStorage(alpha_data), alpha.layout, AsStorage(out),
-                            n, AsStorage(dalpha), parallel_for);
+                            n, AsStorage(dalpha), terms_data, parallel_for);
   return absl::OkStatus();
 }
 

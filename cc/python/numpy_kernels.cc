@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -85,11 +86,16 @@ struct ThreadSplitter {
         std::clamp<int64_t>(static_cast<int64_t>(work / kCyclesPerThread), 1,
                             std::min<int64_t>(max_threads, units));
     std::vector<std::thread> threads;
-    for (int64_t b = 1; b < blocks; ++b) {
-      threads.emplace_back([&, b] {
-        ScopedFlushDenormal flush;
-        body(b * units / blocks, (b + 1) * units / blocks);
-      });
+    try {
+      for (int64_t b = 1; b < blocks; ++b) {
+        threads.emplace_back([&, b] {
+          ScopedFlushDenormal flush;
+          body(b * units / blocks, (b + 1) * units / blocks);
+        });
+      }
+    } catch (...) {  // no thread to spare: the calling one does the rest
+      const int64_t started = static_cast<int64_t>(threads.size()) + 1;
+      body(started * units / blocks, units);
     }
     body(0, units / blocks);
     for (std::thread& thread : threads) thread.join();
@@ -148,6 +154,9 @@ template <typename S>
 void Run(const std::string& op, const Spec& spec, const py::object& dy,
          const py::buffer& x, const py::buffer& alpha, const py::buffer& out,
          const py::object& dalpha, int threads) {
+  // From here on as in TensorFlow's kernels: alpha's check too sees a
+  // subnormal alpha as 0.
+  ScopedFlushDenormal flush;
   const Array x_array(op, "x", x, sizeof(S));
   const Array alpha_array(op, "alpha", alpha, sizeof(S));
   const Array out_array(op, "out", out, sizeof(S));
@@ -170,22 +179,20 @@ void Run(const std::string& op, const Spec& spec, const py::object& dy,
       }
     }
   }
-  const S* dy_data = nullptr;
+  // Held to the end: their buffers stay exported while the loops run.
+  std::optional<Array> dy_array, dalpha_array;
   if (!dy.is_none()) {
-    const Array dy_array(op, "dy", dy, sizeof(S));
-    if (dy_array.dims != x_array.dims) {
-      throw py::value_error(op + ": dy of shape " + ShapeText(dy_array.dims) +
+    dy_array.emplace(op, "dy", dy, sizeof(S));
+    if (dy_array->dims != x_array.dims) {
+      throw py::value_error(op + ": dy of shape " + ShapeText(dy_array->dims) +
                             " must have x's shape " + ShapeText(x_array.dims));
     }
-    dy_data = dy_array.data<S>();
   }
-  S* dalpha_data = nullptr;
   if (spec.with_alpha) {
-    const Array dalpha_array(op, "dalpha", dalpha, sizeof(S));
-    if (ElementCount(dalpha_array.dims) != layout.elements) {
+    dalpha_array.emplace(op, "dalpha", dalpha, sizeof(S));
+    if (ElementCount(dalpha_array->dims) != layout.elements) {
       throw py::value_error(op + ": dalpha must have alpha's size");
     }
-    dalpha_data = dalpha_array.data<S>();
   }
   std::vector<S> laid_out;
   if (layout.source != AlphaLayout::Source::kOwn) {
@@ -193,10 +200,13 @@ void Run(const std::string& op, const Spec& spec, const py::object& dy,
     FillAlpha(layout, values, laid_out.data());
     values = laid_out.data();
   }
+  std::vector<typename cpu::AccumulatorOf<S>::Type> terms;
+  if (cpu::NeedsTerms(spec, layout, n)) terms.resize(n);
   py::gil_scoped_release release;
-  ScopedFlushDenormal flush;
-  cpu::RunFamily(spec, dy_data, x_array.data<S>(), values, layout,
-                 out_array.data<S>(), n, dalpha_data,
+  cpu::RunFamily(spec, dy_array ? dy_array->data<S>() : nullptr,
+                 x_array.data<S>(), values, layout, out_array.data<S>(), n,
+                 dalpha_array ? dalpha_array->data<S>() : nullptr,
+                 terms.empty() ? nullptr : terms.data(),
                  ThreadSplitter{std::max(threads, 1)});
 }
 
@@ -266,8 +276,13 @@ py::object AlphaIndexOffsets(const std::vector<int64_t>& x_dims,
     throw py::value_error(AlphaShapeError(
         "alpha_index_offsets", ShapeText(x_dims), ShapeText(alpha_dims)));
   }
+  if (begin < 0 || end < begin || end > ElementCount(x_dims)) {
+    throw py::value_error(
+        "alpha_index_offsets: need 0 <= begin <= end <= x's size");
+  }
   if (!MakeAlphaIndex(dims, x_dims, &index)) return py::none();
-  const bool narrow = ElementCount(x_dims) <= INT32_MAX;
+  // The kernels' own rule (soft_round_gpu.cu.cc: NarrowIndex).
+  const bool narrow = ElementCount(x_dims) <= int64_t(UINT32_MAX);
   py::array_t<int64_t> offsets(std::max<int64_t>(end - begin, 0));
   int64_t* data = offsets.mutable_data();
   for (int64_t i = begin; i < end; ++i) {

@@ -86,6 +86,11 @@ int main(int argc, char** argv) {
       {{signature.inputs().begin()->second.name(), x}}, fetch, {}, &results);
   if (!ran.ok()) return Fail(std::string(ran.message()));
   for (size_t k = 0; k < outputs.size(); ++k) {
+    if (results[k].dtype() != tensorflow::DT_FLOAT) {
+      return Fail("output '" + outputs[k].first + "' is not float32");
+    }
+  }
+  for (size_t k = 0; k < outputs.size(); ++k) {
     std::printf("%s:", outputs[k].first.c_str());
     const auto flat = results[k].flat<float>();
     for (int64_t i = 0; i < flat.size(); ++i) std::printf(" %.9g", flat(i));

@@ -413,11 +413,13 @@ void CheckGlue(const char* dtype, double largest_finite, Counts* counts) {
                                  softround::Quantity::kDx, with_alpha == 1};
       // The CPU op: its runner, serial.
       std::vector<S> cpu(n), cpu_dalpha(layout.elements);
+      std::vector<A> cpu_terms(n);
       softround::cpu::RunFamily(
           spec, dy.data(), x.data(),
           layout.source == AlphaLayout::Source::kOwn ? alpha.data()
                                                      : laid_out.data(),
           layout, cpu.data(), n, with_alpha ? cpu_dalpha.data() : nullptr,
+          cpu_terms.data(),
           [](int64_t units, const softround::cpu::WorkCost&, auto&& body) {
             body(0, units);
           });
