@@ -33,10 +33,14 @@ def value_tolerance(expected, np_dtype, steepest=0.0):
 
 def gradient_tolerance(expected, np_dtype, steepest):
     """dy/dx's accuracy: relative to the slope, plus float32 rounding of the
-    fraction scaled by the mode's steepest slope at this alpha."""
+    fraction scaled by the mode's steepest slope at this alpha, plus that
+    rounding (eps) times the steepest curvature, at most 2 steepest^2 in
+    every mode (tanh: alpha c', sigmoid: ~alpha^2/10, sine: 2 (pi/2w)^2),
+    which dominates for steep modes (a sine of width 1e-3)."""
+    curvature = 2 * np.square(steepest)
     if np_dtype == np.float64:
-        return 1e-12 * np.maximum(1, np.abs(expected)) + 1e-12 * steepest
+        return 1e-12 * np.maximum(1, np.abs(expected)) + 1e-12 * steepest + FLOAT64_EPS * curvature
     if np_dtype == np.float32:
-        return 1e-4 * np.abs(expected) + 8 * FLOAT32_EPS * steepest
+        return 1e-4 * np.abs(expected) + 8 * FLOAT32_EPS * steepest + FLOAT32_EPS * curvature
     # dy * slope computed in float32 and rounded once to the dtype.
-    return ulp(expected, np_dtype) + 8 * FLOAT32_EPS * steepest
+    return ulp(expected, np_dtype) + 8 * FLOAT32_EPS * steepest + FLOAT32_EPS * curvature
