@@ -201,6 +201,18 @@ inline bool MakeAlphaIndex(const std::vector<int64_t>& dims,
   return true;
 }
 
+// The index of alpha[i % period] (period 1: a scalar).
+inline AlphaIndex PeriodicAlphaIndex(int64_t period) {
+  AlphaIndex index;
+  if (period > 1) {
+    index.runs = 1;
+    index.inner[0] = 1;
+    index.size[0] = period;
+    index.stride[0] = 1;
+  }
+  return index;
+}
+
 // True if index reads alpha as a trailing block (or a scalar) of `period`.
 inline bool IsTrailingIndex(const AlphaIndex& index) {
   return index.runs == 0 || (index.runs == 1 && index.inner[0] == 1);

@@ -158,11 +158,7 @@ absl::Status RunSoftRoundOnGpu(OpKernelContext* ctx,
       });
       values = expanded.data();
       count = n;
-      launch.alpha_index = softround::AlphaIndex{};
-      launch.alpha_index.runs = 1;
-      launch.alpha_index.inner[0] = 1;
-      launch.alpha_index.size[0] = n;
-      launch.alpha_index.stride[0] = 1;
+      launch.alpha_index = softround::PeriodicAlphaIndex(n);
     }
     TF_RETURN_IF_ERROR(
         CopyToDeviceTensor(ctx, stream, values, count, &device_alpha));

@@ -126,18 +126,6 @@ void Tally(bool passed, Counts* counts) {
   ++(passed ? counts->passed : counts->failed);
 }
 
-// alpha[i % period] as the kernels' index arithmetic (period 1: a scalar).
-softround::AlphaIndex PeriodicIndex(int64_t period) {
-  softround::AlphaIndex index;
-  if (period > 1) {
-    index.runs = 1;
-    index.inner[0] = 1;
-    index.size[0] = period;
-    index.stride[0] = 1;
-  }
-  return index;
-}
-
 template <typename S>
 void CheckDtype(const char* dtype, double largest, double largest_alpha,
                 Counts* counts) {
@@ -204,7 +192,7 @@ void CheckDtype(const char* dtype, double largest, double largest_alpha,
               d_x + offset,
               ToDouble(alpha_values[0]),
               per_element ? d_alpha : nullptr,
-              PeriodicIndex(period),
+              softround::PeriodicAlphaIndex(period),
               d_out + offset,
               n};
           const int status = backward
@@ -303,18 +291,19 @@ void CheckFamily(const char* dtype, double largest_finite, Counts* counts) {
               per_element ? alpha_full.data() : alpha_values.data(),
               per_element == 1, cpu.data(),
               with_alpha ? cpu_products.data() : nullptr, n);
-          softround::gpu::Launch<S> launch{nullptr,
-                                           c.mode,
-                                           d_dy,
-                                           d_x,
-                                           ToDouble(alpha_values[0]),
-                                           per_element ? d_alpha : nullptr,
-                                           PeriodicIndex(period),
-                                           d_out,
-                                           n,
-                                           spec,
-                                           with_alpha ? d_products : nullptr,
-                                           largest_finite};
+          softround::gpu::Launch<S> launch{
+              nullptr,
+              c.mode,
+              d_dy,
+              d_x,
+              ToDouble(alpha_values[0]),
+              per_element ? d_alpha : nullptr,
+              softround::PeriodicAlphaIndex(period),
+              d_out,
+              n,
+              spec,
+              with_alpha ? d_products : nullptr,
+              largest_finite};
           const int status = softround::gpu::LaunchFamily(launch);
           ExitOnLaunchError(status);
           CHECK_CUDA(cudaMemcpy(gpu.data(), d_out, n * sizeof(S),
@@ -554,8 +543,15 @@ Bandwidth Benchmark(int reps) {
         },
         reps);
     auto run = [&](Mode mode, double alpha, bool backward) {
-      softround::gpu::Launch<float> launch{
-          nullptr, mode, dy, x, alpha, nullptr, PeriodicIndex(1), out, n};
+      softround::gpu::Launch<float> launch{nullptr,
+                                           mode,
+                                           dy,
+                                           x,
+                                           alpha,
+                                           nullptr,
+                                           softround::PeriodicAlphaIndex(1),
+                                           out,
+                                           n};
       return MedianSeconds(
           [&] {
             backward ? softround::gpu::LaunchSoftRoundGrad(launch)
