@@ -1,6 +1,7 @@
 """The loader: import never fails; a bad library falls back with one warning, or raises if strict."""
 
 import json
+import os
 
 import pytest
 import tensorflow as tf
@@ -101,3 +102,15 @@ def test_import_leaves_tensorflow_unconfigured():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "2"
+
+
+def test_the_mapped_library_is_the_one_asked_for():
+    """SOFTROUND_OPS_LIBRARY (e.g. tools/bazel_build.sh's library), else the package's own."""
+    import softround_ops
+
+    if not softround_ops.using_custom_ops():
+        pytest.skip("the op library did not load here (the reference is in use)")
+    wanted, _ = _loader._library_path()
+    with open("/proc/self/maps") as maps:
+        mapped = {line.split(None, 5)[-1].strip() for line in maps if line.count(" ") >= 5}
+    assert os.path.realpath(wanted) in mapped

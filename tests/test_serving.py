@@ -28,7 +28,12 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def server():
-    """The example built once (CMake reuses build/serving between runs)."""
+    """The example built once (CMake reuses build/serving between runs), or
+    the one SOFTROUND_OPS_SERVER names (tools/bazel_build.sh's)."""
+    prebuilt = os.environ.get("SOFTROUND_OPS_SERVER")
+    if prebuilt:
+        assert os.access(prebuilt, os.X_OK), f"SOFTROUND_OPS_SERVER={prebuilt} is not an executable"
+        return prebuilt
     configure = ["cmake", "-S", EXAMPLE, "-B", BUILD, f"-DTENSORFLOW_PYTHON={sys.executable}"]
     if shutil.which("ninja"):
         configure.append("-GNinja")
