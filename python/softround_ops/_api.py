@@ -4,7 +4,7 @@ import numbers
 
 import tensorflow as tf
 
-from softround_ops import _eager, _loader, _modes, _placement, reference
+from softround_ops import _eager, _fallback, _loader, _modes, _placement, reference
 from softround_ops._seed_helpers import seed_helpers
 
 _FLOAT_DTYPES = frozenset([tf.float16, tf.bfloat16, tf.float32, tf.float64])
@@ -109,6 +109,8 @@ def _family(func, function, x, alpha, mode, name):
             return implementation(x, alpha, mode=mode, name=name)
     ops = _loader.custom_ops()
     if ops is None:
+        if tf.executing_eagerly():
+            return _fallback.call(function, mode, x, alpha)
         return implementation(x, alpha, mode=mode, name=name)
     return ops.soft_round(x, alpha, mode=mode, function=function, name=name)
 

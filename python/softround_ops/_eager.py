@@ -1,5 +1,6 @@
 """The two questions an eager call asks on every call, answered the way
-TensorFlow's generated op bindings answer them.
+TensorFlow's generated op bindings answer them; and the tape's own record
+call, for a gradient cheaper than tf.custom_gradient's.
 
 tf.executing_eagerly() and Tensor.dtype cost about a microsecond each, as
 much as a small tensor's whole negate; the generated bindings read the
@@ -7,7 +8,8 @@ context's thread-local flag and the tensor's type enum instead. Nothing here
 runs TensorFlow at import: a distribution strategy such as
 MultiWorkerMirroredStrategy must still be creatable after `import
 softround_ops`. Where a TensorFlow lacks these internals, the fast path is
-off (no tensor is an EagerTensor) and the public calls are used.
+off (no tensor is an EagerTensor) and the public calls are used, and the
+fallback runs the reference eagerly.
 """
 
 import tensorflow as tf
@@ -26,7 +28,19 @@ try:
         """The DataType enum of an EagerTensor."""
         return tensor._datatype_enum()
 
+    from tensorflow.python.eager import record as _record
+
+    def tape_records(tensors):
+        """Whether an active gradient tape watches any of the tensors."""
+        return _record.could_possibly_record() and _record.should_record_backprop(tensors)
+
+    # (op name, outputs, inputs, backward(*output gradients) -> input gradients)
+    record_gradient = _record.record_operation_backprop_only
+    stop_recording = _record.stop_recording
+
 except ImportError:  # pragma: no cover - another TensorFlow
+
+    tape_records = record_gradient = stop_recording = None
 
     class EagerTensor:
         """Matches no tensor: the fast path stays off."""

@@ -74,21 +74,28 @@ def _fraction_sine(u, width):
 _FRACTIONS = {"tanh": _fraction_tanh, "sigmoid": _fraction_sigmoid, "sine": _fraction_sine}
 
 
+def check_alpha_shape(x_shape, alpha_shape):
+    """InvalidArgumentError unless alpha's static shape broadcasts to x's
+    without enlarging it (nothing to check where a rank is unknown)."""
+    if alpha_shape.rank is None or x_shape.rank is None:
+        return
+    try:
+        broadcast = tf.broadcast_static_shape(x_shape, alpha_shape)
+    except ValueError:
+        broadcast = None
+    if broadcast is None or broadcast.rank != x_shape.rank or not broadcast.is_compatible_with(x_shape):
+        raise tf.errors.InvalidArgumentError(
+            None,
+            None,
+            f"{_NAME}: alpha of shape {alpha_shape} does not broadcast to x of shape "
+            f"{x_shape}; alpha must be a scalar or broadcast to x's shape by numpy rules "
+            "without enlarging it",
+        )
+
+
 def _checked_alpha(alpha, mode, x, check_values):
     """alpha with its shape checked against x and (if asked) its values asserted in range."""
-    if alpha.shape.rank is not None and x.shape.rank is not None:
-        try:
-            broadcast = tf.broadcast_static_shape(x.shape, alpha.shape)
-        except ValueError:
-            broadcast = None
-        if broadcast is None or broadcast.rank != x.shape.rank or not broadcast.is_compatible_with(x.shape):
-            raise tf.errors.InvalidArgumentError(
-                None,
-                None,
-                f"{_NAME}: alpha of shape {alpha.shape} does not broadcast to x of shape "
-                f"{x.shape}; alpha must be a scalar or broadcast to x's shape by numpy rules "
-                "without enlarging it",
-            )
+    check_alpha_shape(x.shape, alpha.shape)
     if mode == "ste" or not check_values:
         return alpha
     ok = tf.reshape(_modes.alpha_in_range(mode, alpha), [-1])
