@@ -66,7 +66,8 @@ def test_integers_and_half_integers_stay_fixed(dtype):
 
 # x shapes and alpha shapes that broadcast to them, from the planner's every
 # path: scalar, own, tiled (short or long rows), expanded (any inner axis),
-# rank 10, empty and 0-d.
+# runs (per row, NCHW per channel, runs longer than a loop piece), rank 10,
+# empty and 0-d.
 BROADCASTS = [
     ((), ()),
     ((0,), ()),
@@ -80,6 +81,10 @@ BROADCASTS = [
     ((2,) * 10, (2, 1, 2)),
     ((2,) * 10, (2,) + (1,) * 9),
     ((9, 2048), (1, 2048)),
+    ((4, 3, 16, 16), (1, 3, 1, 1)),
+    ((2, 3, 300), (3, 1)),
+    ((3, 70000), (3, 1)),
+    ((0, 300), (1, 1)),
 ]
 
 
@@ -139,7 +144,11 @@ def test_alpha_offsets_beyond_32_bits():
 def test_alpha_layouts_are_planned_by_their_shape():
     assert kernels.alpha_layout((4, 3), ()) == ("own", 1)
     assert kernels.alpha_layout((4, 3), (3,)) == ("tiled", 1026)  # a whole number of rows >= 1024
-    assert kernels.alpha_layout((4, 3), (4, 1)) == ("expanded", 12)
+    assert kernels.alpha_layout((4, 3), (4, 1)) == ("expanded", 12)  # runs of 3: too short
+    assert kernels.alpha_layout((4, 300), (4, 1)) == ("runs", 4)  # per row
+    assert kernels.alpha_layout((2, 3, 16, 16), (3, 1, 1)) == ("runs", 3)  # NCHW per channel
+    assert kernels.alpha_layout((3, 2, 300), (3, 1, 1)) == ("runs", 3)
+    assert kernels.alpha_layout((3, 4, 300), (3, 1, 300)) == ("expanded", 3600)
     assert kernels.alpha_layout((3000, 2000), (2000,)) == ("own", 2000)
     assert kernels.alpha_layout((2**40, 2), (2,)) == ("tiled", 1024)
     with pytest.raises(ValueError, match="does not broadcast"):

@@ -22,7 +22,8 @@ SHAPE = (6, 700)  # 4200 elements: per-channel alpha is tiled, loops have tails
 LAYOUTS = {
     "scalar": (),
     "per channel (tiled)": (SHAPE[1],),
-    "per row (expanded)": (SHAPE[0], 1),
+    "per row (runs)": (SHAPE[0], 1),
+    "short rows (expanded)": (7, 1),  # rows of 100: too short for runs
     "per element (own)": SHAPE,
     "short tiled": (100,),  # tiled past x's own size
 }
@@ -32,7 +33,7 @@ MODE_ALPHA = {"tanh": 4.0, "sigmoid": 9.0, "sine": 0.4, "ste": 1.0}
 def _inputs(dtype_name, mode, layout, function="forward"):
     rng = np.random.default_rng(0)
     np_dtype = DTYPES[dtype_name][1]
-    shape = (1, 7, 100) if layout == "short tiled" else SHAPE
+    shape = (1, 7, 100) if layout.startswith("short") else SHAPE
     x = rng.uniform(-6, 6, shape)
     if function != "forward":
         x = np.clip(x, -5.49, 5.49)
@@ -74,13 +75,23 @@ def test_every_quantity_equals_the_op_bit_for_bit(dtype_name, mode, function, la
         _assert_same_bits(dalpha, want_dalpha)
 
 
-@pytest.mark.parametrize("layout", ["scalar", "per channel (tiled)", "per row (expanded)"])
+# (x's shape, alpha's shape): large enough to split, odd, so that blocks end
+# inside vectors.
+THREAD_LAYOUTS = {
+    "scalar": ((512, 4099), ()),
+    "per channel (tiled)": ((512, 4099), (4099,)),
+    "per row (runs)": ((512, 4099), (512, 1)),
+    "per channel, NCHW, runs longer than a piece (runs)": ((3, 5, 70001), (5, 1)),
+    "rows of 100 (expanded)": ((20000, 100), (20000, 1)),
+}
+
+
+@pytest.mark.parametrize("layout", list(THREAD_LAYOUTS))
 def test_results_do_not_depend_on_the_thread_count(layout):
     rng = np.random.default_rng(3)
-    shape = (512, 4099)  # large enough to split; odd, so blocks end inside vectors
+    shape, alpha_shape = THREAD_LAYOUTS[layout]
     x = rng.uniform(-30, 30, shape).astype(np.float32)
     dy = rng.normal(size=shape).astype(np.float32)
-    alpha_shape = {"scalar": (), "per channel (tiled)": (4099,), "per row (expanded)": (512, 1)}[layout]
     alpha = rng.uniform(2, 6, alpha_shape).astype(np.float32)
     runs = [srnp.soft_round_grad_with_alpha(dy, x, alpha, threads=t) for t in (1, 2, 3, 8)]
     runs += [(srnp.soft_round(x, alpha, threads=t), np.zeros(())) for t in (1, 5)]

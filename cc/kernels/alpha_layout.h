@@ -16,18 +16,31 @@ namespace softround {
 // Element i of x reads alpha's value at data[i % period], where data is
 // alpha's own buffer (kOwn) or one of `period` elements that the caller
 // fills with FillAlpha: alpha repeated (kTiled) or broadcast to x's full
-// size (kExpanded, when alpha is not a trailing block of x).
+// size (kExpanded, when alpha is not a trailing block of x). kRuns: alpha
+// is constant over runs of `run` consecutive elements of x (a per-row or
+// NCHW per-channel alpha), and element i reads alpha's own value at
+// (i / run) % elements; each run is a scalar-alpha loop.
 struct AlphaLayout {
-  enum class Source { kOwn, kTiled, kExpanded };
+  enum class Source { kOwn, kTiled, kExpanded, kRuns };
   std::vector<int64_t> dims;    // alpha's dimensions, 1-padded to x's rank
   std::vector<int64_t> x_dims;  // x's dimensions
   int64_t elements = 1;         // alpha's element count
-  int64_t period = 1;
+  int64_t period = 1;           // kRuns: alpha's element count
+  int64_t run = 1;              // kRuns: x elements per alpha value
   Source source = Source::kOwn;
 };
 
+// Whether the loops read a buffer that FillAlpha writes (not alpha's own).
+inline bool FillsAlpha(const AlphaLayout& layout) {
+  return layout.source == AlphaLayout::Source::kTiled ||
+         layout.source == AlphaLayout::Source::kExpanded;
+}
+
 // Rows shorter than this are tiled so that each loop call has enough work.
 constexpr int64_t kMinAlphaPeriod = 1024;
+// Runs of one alpha value at least this long are each a scalar-alpha loop;
+// shorter ones are cheaper expanded than as that many loop calls.
+constexpr int64_t kMinAlphaRun = 256;
 
 inline int64_t ElementCount(const std::vector<int64_t>& dims) {
   int64_t n = 1;
@@ -72,6 +85,18 @@ inline bool PlanAlphaLayout(const std::vector<int64_t>& x_dims,
   layout->source = AlphaLayout::Source::kOwn;
   const int64_t n = ElementCount(x_dims);
   if (layout->period == 1 || n == 0) return true;
+  // alpha's trailing 1s over x's axes: the run over which it is constant.
+  size_t kept = layout->dims.size();
+  int64_t run = 1;
+  while (kept > 0 && layout->dims[kept - 1] == 1) run *= x_dims[--kept];
+  const std::vector<int64_t> x_outer(x_dims.begin(), x_dims.begin() + kept);
+  const std::vector<int64_t> alpha_outer(layout->dims.begin(),
+                                         layout->dims.begin() + kept);
+  if (run >= kMinAlphaRun && IsTrailingBlock(x_outer, alpha_outer)) {
+    layout->run = run;
+    layout->source = AlphaLayout::Source::kRuns;
+    return true;
+  }
   if (!IsTrailingBlock(x_dims, layout->dims)) {
     layout->period = n;
     layout->source = AlphaLayout::Source::kExpanded;

@@ -64,11 +64,51 @@ constexpr int64_t kScalarPiece = 1 << 16;
 // gradient with one alpha element per x element (alpha's own, tiled to x's
 // size or expanded).
 inline bool NeedsTerms(const Spec& spec, const AlphaLayout& layout, int64_t n) {
-  return spec.with_alpha && n > 0 && layout.period == n;
+  return spec.with_alpha && n > 0 && layout.period == n &&
+         layout.source != AlphaLayout::Source::kRuns;
+}
+
+// RunFamily for alpha constant over runs (AlphaLayout::Source::kRuns): each
+// run, cut into pieces of at most kScalarPiece at fixed places, is a
+// scalar-alpha loop; alpha's gradient sums the pieces' own sums in order.
+template <typename S, typename ParallelFor>
+void RunAlphaRuns(const Spec& spec, const S* dy, const S* x, const S* alpha,
+                  const AlphaLayout& layout, S* out, int64_t n, S* dalpha,
+                  double cycles, ParallelFor&& parallel_for) {
+  using A = typename AccumulatorOf<S>::Type;
+  const int64_t run = layout.run;
+  const int64_t pieces_per_run = (run + kScalarPiece - 1) / kScalarPiece;
+  const int64_t piece = (run + pieces_per_run - 1) / pieces_per_run;
+  const int64_t units = n / run * pieces_per_run;
+  std::vector<double> sums(spec.with_alpha ? units : 0);
+  const int streams = dy != nullptr ? 3 : 2;
+  const WorkCost cost{double(sizeof(S) * (streams - 1) * piece),
+                      double(sizeof(S) * piece), cycles * piece};
+  parallel_for(units, cost, [&](int64_t first, int64_t last) {
+    for (int64_t unit = first; unit < last; ++unit) {
+      const int64_t row = unit / pieces_per_run;
+      const int64_t begin = row * run + unit % pieces_per_run * piece;
+      const int64_t length = std::min(piece, (row + 1) * run - begin);
+      A sum = 0;
+      RunLoop(spec, dy == nullptr ? nullptr : dy + begin, x + begin,
+              alpha + row % layout.elements, false, out + begin,
+              spec.with_alpha ? &sum : nullptr, length);
+      if (spec.with_alpha) sums[unit] = sum;
+    }
+  });
+  if (!spec.with_alpha) return;
+  std::vector<double> totals(layout.elements, 0.0);
+  for (int64_t unit = 0; unit < units; ++unit) {
+    totals[unit / pieces_per_run % layout.elements] += sums[unit];
+  }
+  for (int64_t j = 0; j < layout.elements; ++j) {
+    dalpha[j] = FromDouble<S>(totals[j]);
+  }
 }
 
 // out[i] = F(x[i]) or dy[i] * dF(x[i]) for i in [0, n) (dy is nullptr for a
-// value), element i reading alpha[i % layout.period]; out may be x or dy.
+// value), element i reading alpha[i % layout.period] (for kRuns, alpha's own
+// value at (i / layout.run) % layout.elements); out may be x or dy.
 // With spec.with_alpha, dalpha (layout.elements entries) receives the sum of
 // the alpha terms over the elements each alpha element broadcasts to.
 // parallel_for(units, const WorkCost& per_unit, body) runs body(begin, end)
@@ -82,6 +122,11 @@ void RunFamily(const Spec& spec, const S* dy, const S* x, const S* alpha,
   using A = typename AccumulatorOf<S>::Type;
   if (n == 0) {
     if (dalpha != nullptr) std::fill_n(dalpha, layout.elements, S{});
+    return;
+  }
+  if (layout.source == AlphaLayout::Source::kRuns) {
+    RunAlphaRuns(spec, dy, x, alpha, layout, out, n, dalpha,
+                 CyclesPerElement(spec, false), parallel_for);
     return;
   }
   const int64_t period = layout.period;

@@ -17,7 +17,7 @@ absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx,
   // alpha tiled or broadcast to the period the loops read.
   const T* alpha_data = alpha.values;
   Tensor laid_out;
-  if (alpha.layout.source != softround::AlphaLayout::Source::kOwn && n > 0) {
+  if (softround::FillsAlpha(alpha.layout) && n > 0) {
     TF_RETURN_IF_ERROR(ctx->allocate_temp(DataTypeToEnum<T>::value,
                                           TensorShape({alpha.layout.period}),
                                           &laid_out));

@@ -66,8 +66,8 @@ absl::Status CopyToDeviceTensor(OpKernelContext* ctx, void* stream,
 
 // alpha's gradient from each element's term: summed per alpha element on
 // the device for a scalar or trailing-block alpha (element i's alpha is
-// i % elements); otherwise folded through the broadcast on the host (which
-// waits for the device).
+// i % elements); otherwise (runs, or another broadcast) folded through the
+// broadcast on the host (which waits for the device).
 template <typename T, typename A>
 absl::Status ReduceAlphaTerms(
     OpKernelContext* ctx, void* stream,
@@ -75,7 +75,8 @@ absl::Status ReduceAlphaTerms(
     const AlphaInput<T>& alpha, int64_t n, T* dalpha) {
   const softround::AlphaLayout& layout = alpha.layout;
   const A* products = static_cast<const A*>(launch.alpha_products);
-  if (layout.source != softround::AlphaLayout::Source::kExpanded) {
+  if (layout.source == softround::AlphaLayout::Source::kOwn ||
+      layout.source == softround::AlphaLayout::Source::kTiled) {
     const int64_t period = std::max<int64_t>(layout.elements, 1);
     Tensor partial, sums;
     const int64_t groups = softround::gpu::PeriodSumGroups(n, period);

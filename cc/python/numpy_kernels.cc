@@ -195,7 +195,7 @@ void Run(const std::string& op, const Spec& spec, const py::object& dy,
     }
   }
   std::vector<S> laid_out;
-  if (layout.source != AlphaLayout::Source::kOwn) {
+  if (FillsAlpha(layout)) {
     laid_out.resize(layout.period);
     FillAlpha(layout, values, laid_out.data());
     values = laid_out.data();
@@ -242,7 +242,7 @@ py::tuple LayoutOf(const std::vector<int64_t>& x_dims,
     throw py::value_error(AlphaShapeError("alpha_layout", ShapeText(x_dims),
                                           ShapeText(alpha_dims)));
   }
-  const char* names[] = {"own", "tiled", "expanded"};
+  const char* names[] = {"own", "tiled", "expanded", "runs"};
   return py::make_tuple(names[static_cast<int>(layout.source)], layout.period);
 }
 

@@ -39,7 +39,6 @@ try:
     stop_recording = _record.stop_recording
 
 except ImportError:  # pragma: no cover - another TensorFlow
-
     tape_records = record_gradient = stop_recording = None
 
     class EagerTensor:

@@ -17,7 +17,7 @@ import tensorflow as tf
 from softround_ops import _eager, reference
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _graphs(function, mode, dtype_enum, scalar_alpha):
     """(value, vector-Jacobian product) graphs of one reference function."""
     implementation = reference.FUNCTIONS[function]

@@ -405,8 +405,7 @@ void CheckGlue(const char* dtype, double largest_finite, Counts* counts) {
       std::vector<A> cpu_terms(n);
       softround::cpu::RunFamily(
           spec, dy.data(), x.data(),
-          layout.source == AlphaLayout::Source::kOwn ? alpha.data()
-                                                     : laid_out.data(),
+          softround::FillsAlpha(layout) ? laid_out.data() : alpha.data(),
           layout, cpu.data(), n, with_alpha ? cpu_dalpha.data() : nullptr,
           cpu_terms.data(),
           [](int64_t units, const softround::cpu::WorkCost&, auto&& body) {
