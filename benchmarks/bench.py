@@ -13,7 +13,12 @@ Every case runs inside a
 tf.function on the same input; repetitions are interleaved across cases in a
 shuffled order and reported as medians; ratios are to the roofline of the same
 dtype, size and pass in the same run. Small tensors are also timed eagerly
-(tf.function costs far more than the work there).
+(tf.function costs far more than the work there), forward and with a
+gradient, through the op and through the reference fallback (what runs
+when the op library cannot load).
+
+benchmarks/bench_layouts.py times every alpha layout; benchmarks/bench_e2e.py
+a whole training step of a small CNN.
 
 Large outputs often come from fresh pages of the operating system, and their
 page faults can cost more than the arithmetic. Minor page faults are counted
@@ -25,9 +30,9 @@ memory, so no case pays faults and the roofline is memory bandwidth alone.
 """
 
 import argparse
+import contextlib
 import json
 import os
-import platform
 import random
 import resource
 import statistics
@@ -51,9 +56,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from _common import describe, interleaved_medians, machine  # noqa: E402
 
 import softround_ops as sro  # noqa: E402
-from softround_ops import reference  # noqa: E402
+from softround_ops import _loader, reference  # noqa: E402
 
 # Each size traces every case again, on purpose; TF's retracing warning is noise here.
 tf.get_logger().setLevel("ERROR")
@@ -213,23 +219,52 @@ def measure_graphs(cases, sizes, reps, progress):
     return results, faults
 
 
+@contextlib.contextmanager
+def reference_fallback():
+    """The library as it runs where its op library did not load (a TensorFlow
+    version mismatch): the loader's answer patched for the duration."""
+    loaded = _loader.custom_ops
+    _loader.custom_ops = lambda: None
+    try:
+        yield
+    finally:
+        _loader.custom_ops = loaded
+
+
+def eager_forward_backward(fn, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = fn(x)
+    return tape.gradient(y, x)
+
+
+def eager_cases(modes, x):
+    """{name: call}: tf.negative, each mode's op, and tanh through the
+    reference fallback; forward, and forward+backward under a tape."""
+    cases = {"tf.negative": lambda: tf.negative(x)}
+    cases["tf.negative fwd+bwd"] = lambda: eager_forward_backward(tf.negative, x)
+    for mode in modes:
+        cases[f"{mode} soft_round"] = lambda mode=mode: sro.soft_round(x, ALPHAS[mode], mode=mode)
+    tanh = lambda x: sro.soft_round(x, ALPHAS["tanh"])  # noqa: E731
+    cases["tanh fwd+bwd"] = lambda: eager_forward_backward(tanh, x)
+
+    def fallback(call):
+        with reference_fallback():
+            return call()
+
+    cases["tanh fallback"] = lambda: fallback(lambda: tanh(x))
+    cases["tanh fallback fwd+bwd"] = lambda: fallback(lambda: eager_forward_backward(tanh, x))
+    return cases
+
+
 def measure_eager(modes, sizes, reps):
     """{(case, size): median seconds per eager call} on float32."""
     rng = np.random.default_rng(1)
     results = {}
     for size in sizes:
         x = tf.constant(rng.uniform(-4, 4, size), tf.float32)
-        cases = {"tf.negative": lambda x=x: tf.negative(x)}
-        for mode in modes:
-            cases[f"{mode} soft_round"] = lambda x=x, mode=mode: sro.soft_round(x, ALPHAS[mode], mode=mode)
-        samples = {name: [] for name in cases}
-        order = list(cases)
-        for _ in range(reps):
-            random.shuffle(order)
-            for name in order:
-                samples[name].append(time_call(cases[name], (), 200)[0])
-        for name, values in samples.items():
-            results[name, size] = statistics.median(values)
+        for name, seconds in interleaved_medians(eager_cases(modes, x), reps, calls=100).items():
+            results[name, size] = seconds
     return results
 
 
@@ -265,15 +300,22 @@ def print_graph_table(results, faults, cases, sizes):
 
 
 def print_eager_table(results, sizes):
-    print("\nEager float32 calls: microseconds per call (ratio to tf.negative)")
-    names = sorted({name for name, _ in results}, key=lambda n: (n != "tf.negative", n))
-    print(f"{'case':20s}" + "".join(f"{'2^' + str(int(np.log2(s))):>16s}" for s in sizes))
+    print("\nEager float32 calls: microseconds per call (ratio to tf.negative, of the same pass)")
+    names = sorted({name for name, _ in results}, key=lambda n: (not n.startswith("tf.negative"), n))
+    print(f"{'case':24s}" + "".join(f"{'2^' + str(int(np.log2(s))):>16s}" for s in sizes))
     for name in names:
+        base = "tf.negative fwd+bwd" if name.endswith("fwd+bwd") else "tf.negative"
         cells = []
         for size in sizes:
             us = results[name, size] * 1e6
-            cells.append(f"{us:8.1f} ({results[name, size] / results['tf.negative', size]:4.2f})")
-        print(f"{name:20s}" + "".join(cells))
+            cells.append(f"{us:8.1f} ({results[name, size] / results[base, size]:5.2f})")
+        print(f"{name:24s}" + "".join(cells))
+    for size in sizes:
+        print(
+            f"2^{int(np.log2(size))}: the reference fallback costs "
+            f"{results['tanh fallback', size] / results['tanh soft_round', size]:.1f}x the op forward, "
+            f"{results['tanh fallback fwd+bwd', size] / results['tanh fwd+bwd', size]:.1f}x with a gradient"
+        )
 
 
 def plot(results, cases, sizes, path):
@@ -301,21 +343,6 @@ def plot(results, cases, sizes, path):
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     print(f"plot written to {path}")
-
-
-def machine():
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "tensorflow": tf.__version__,
-        "custom_ops": sro.using_custom_ops(),
-    }
 
 
 def main():
@@ -360,10 +387,7 @@ def main():
     sizes, eager_sizes = log2_range(args.sizes), log2_range(args.eager_sizes)
     modes, dtypes = args.modes.split(","), args.dtypes.split(",")
     info = machine()
-    print(
-        f"{info['cpu']}, {info['cores']} cores, TensorFlow {info['tensorflow']}, "
-        f"custom ops: {info['custom_ops']}, allocator: {args.allocator}"
-    )
+    print(f"{describe(info)}, allocator: {args.allocator}")
 
     cases = build_cases(modes, dtypes, family=args.family)
     progress = tf.keras.utils.Progbar(len(cases) * len(sizes) * args.reps, unit_name="timing")
