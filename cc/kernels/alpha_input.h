@@ -23,10 +23,13 @@ template <typename T>
 absl::Status PrepareAlpha(const char* op, softround::Mode mode,
                           const TensorShape& x_shape, const Tensor& alpha,
                           AlphaInput<T>* out) {
+  softround::AlphaLayout& layout = out->layout;
+  // A scalar alpha (the common case) needs no plan: the default layout, and
+  // no dimension vectors allocated on every small eager call.
   const auto x_dims = x_shape.dim_sizes();
   const auto alpha_dims = alpha.shape().dim_sizes();
-  softround::AlphaLayout& layout = out->layout;
-  if (!softround::PlanAlphaLayout({x_dims.begin(), x_dims.end()},
+  if (alpha.dims() != 0 &&
+      !softround::PlanAlphaLayout({x_dims.begin(), x_dims.end()},
                                   {alpha_dims.begin(), alpha_dims.end()},
                                   &layout)) {
     return absl::InvalidArgumentError(softround::AlphaShapeError(

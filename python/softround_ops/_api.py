@@ -64,6 +64,11 @@ def _eager_fast_path(x, alpha, mode, name, function):
         and dtype_enum in _FLOAT_DTYPE_ENUMS
     ):
         return None
+    if _eager.execute is not None:
+        try:
+            return _eager.execute("SoftRound", name, x, alpha, "mode", mode, "function", function)
+        except Exception:  # noqa: BLE001 - the binding below raises it properly
+            pass
     return ops.soft_round(x, alpha, mode=mode, function=function, name=name)
 
 

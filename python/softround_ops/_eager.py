@@ -1,6 +1,7 @@
 """The two questions an eager call asks on every call, answered the way
-TensorFlow's generated op bindings answer them; and the tape's own record
-call, for a gradient cheaper than tf.custom_gradient's.
+TensorFlow's generated op bindings answer them; the op call those bindings
+make; and the tape's own record call, for a gradient cheaper than
+tf.custom_gradient's.
 
 tf.executing_eagerly() and Tensor.dtype cost about a microsecond each, as
 much as a small tensor's whole negate; the generated bindings read the
@@ -28,6 +29,14 @@ try:
         """The DataType enum of an EagerTensor."""
         return tensor._datatype_enum()
 
+    from tensorflow.python import pywrap_tfe as _pywrap_tfe
+
+    def execute(op_type, name, *inputs_and_attrs):
+        """An op run as its generated binding runs it (gradient recorded), less
+        the binding's Python; errors and unusual cases raise, and the caller
+        then goes through the binding, which reports or handles them."""
+        return _pywrap_tfe.TFE_Py_FastPathExecute(_context.context(), op_type, name, *inputs_and_attrs)
+
     from tensorflow.python.eager import record as _record
 
     def tape_records(tensors):
@@ -39,7 +48,7 @@ try:
     stop_recording = _record.stop_recording
 
 except ImportError:  # pragma: no cover - another TensorFlow
-    tape_records = record_gradient = stop_recording = None
+    execute = tape_records = record_gradient = stop_recording = None
 
     class EagerTensor:
         """Matches no tensor: the fast path stays off."""
