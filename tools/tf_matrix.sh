@@ -52,7 +52,9 @@ for version in "${VERSIONS[@]}"; do
   code=$?
   set -e
   tested=$(($(date +%s) - start))
-  summary=$(grep -E "^[0-9]+ (passed|failed)|^=+ .*(passed|failed)" "$log" | tail -1 | tr -d '=')
+  # pytest's last line without warnings and time: "N passed, M skipped".
+  summary=$(grep -E "^[0-9]+ (passed|failed)|^=+ .*(passed|failed)" "$log" | tail -1 | tr -d '=' |
+    sed -E 's/, [0-9]+ warnings?//; s/ in [0-9.]+s.*//' | xargs)
   ROWS+=("$version | ${built} s | ${tested} s | ${summary:-no summary} | $([ $code = 0 ] && echo pass || echo FAIL)")
   [ $code = 0 ] || STATUS=1
 done
