@@ -46,8 +46,12 @@ rm -rf "$OUT/repos" "$OUT/workspace"
 mkdir -p "$OUT/repos" "$OUT/workspace"
 cp -r "$ROOT/tools/bazel/." "$OUT/repos/"
 read -r TF_INCLUDE TF_LIB TF_VERSION < <("$PYTHON" -c '
-import os, tensorflow as tf
-print(tf.sysconfig.get_include(), tf.sysconfig.get_lib(), tf.__version__)' 2>/dev/null)
+import tensorflow as tf
+print(tf.sysconfig.get_include(), tf.sysconfig.get_lib(), tf.__version__)' 2>/dev/null) || true
+[ -n "${TF_VERSION:-}" ] || {
+  echo "$PYTHON cannot import tensorflow: set PYTHON to the Python that has it" >&2
+  exit 1
+}
 ln -s "$TF_INCLUDE" "$OUT/repos/org_tensorflow/include"
 ln -s "$TF_LIB" "$OUT/repos/org_tensorflow/lib"
 
