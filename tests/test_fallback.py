@@ -115,3 +115,20 @@ def test_each_function_mode_and_dtype_is_traced_once(fallback):
     after = _fallback._graphs.cache_info()
     assert after.misses - before.misses <= 1
     assert after.hits - before.hits >= 3
+
+
+def test_a_forward_accumulator_inside_a_tape_gets_the_references_jvp(fallback):
+    x = tf.constant(X, tf.float64)
+    tangent = tf.fill(x.shape, tf.constant(0.5, tf.float64))
+
+    def jvp_and_gradient(module):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            with tf.autodiff.ForwardAccumulator(x, tangent) as accumulator:
+                y = module.soft_round(x, 5.0)
+            jvp = accumulator.jvp(y)
+        return jvp, tape.gradient(y, x)
+
+    for got, want in zip(jvp_and_gradient(softround_ops), jvp_and_gradient(reference)):
+        assert got is not None
+        assert_close(got, want, np.float64)

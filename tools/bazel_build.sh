@@ -60,7 +60,7 @@ ln -s "$TF_LIB" "$OUT/repos/org_tensorflow/lib"
 CUDA_PATH=""
 if command -v nvcc >/dev/null; then
   CUDA_PATH="$(nvcc --dryrun -x cu -c /dev/null -o /dev/null 2>&1 | sed -n 's/^#\$ TOP=//p' | head -1)"
-  CUDA_PATH="$(readlink -f "$CUDA_PATH")"
+  [ -z "$CUDA_PATH" ] || CUDA_PATH="$(readlink -f "$CUDA_PATH")"
 fi
 # Turing to Hopper as machine code plus the last one's PTX, as in CMake.
 ARCHS="${SOFTROUND_CUDA_ARCHS:-75 80 86 89 90}"
@@ -125,8 +125,8 @@ build() { # workspace directory, label prefix; sets LIBRARY and SERVER
 
 # pytest's last line without the time and warnings: "N passed, M skipped".
 summary() {
-  grep -E '^=* ?[0-9]+ (passed|failed)' "$1" | tail -1 | tr -d '=' |
-    sed -E 's/, [0-9]+ warnings?//; s/ in [0-9.]+s.*//' | xargs
+  { grep -E '^=* ?[0-9]+ (passed|failed)' "$1" || echo "no summary (see $1)"; } | tail -1 |
+    tr -d '=' | sed -E 's/, [0-9]+ warnings?//; s/ in [0-9.]+s.*//' | xargs
 }
 
 STATUS=0

@@ -65,10 +65,9 @@ def _eager_fast_path(x, alpha, mode, name, function):
     ):
         return None
     if _eager.execute is not None:
-        try:
-            return _eager.execute("SoftRound", name, x, alpha, "mode", mode, "function", function)
-        except Exception:  # noqa: BLE001 - the binding below raises it properly
-            pass
+        result = _eager.execute("SoftRound", name, x, alpha, "mode", mode, "function", function)
+        if result is not None:
+            return result
     return ops.soft_round(x, alpha, mode=mode, function=function, name=name)
 
 

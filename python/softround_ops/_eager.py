@@ -30,12 +30,19 @@ try:
         return tensor._datatype_enum()
 
     from tensorflow.python import pywrap_tfe as _pywrap_tfe
+    from tensorflow.python.eager import core as _core
+    from tensorflow.python.framework import ops as _ops
 
     def execute(op_type, name, *inputs_and_attrs):
         """An op run as its generated binding runs it (gradient recorded), less
-        the binding's Python; errors and unusual cases raise, and the caller
-        then goes through the binding, which reports or handles them."""
-        return _pywrap_tfe.TFE_Py_FastPathExecute(_context.context(), op_type, name, *inputs_and_attrs)
+        the binding's Python: an error status raises as the binding raises
+        it; None where the binding's slower path is needed."""
+        try:
+            return _pywrap_tfe.TFE_Py_FastPathExecute(_context.context(), op_type, name, *inputs_and_attrs)
+        except _core._NotOkStatusException as error:
+            _ops.raise_from_not_ok_status(error, name)
+        except _core._FallbackException:
+            return None
 
     from tensorflow.python.eager import record as _record
 
@@ -43,8 +50,9 @@ try:
         """Whether an active gradient tape watches any of the tensors."""
         return _record.could_possibly_record() and _record.should_record_backprop(tensors)
 
-    # (op name, outputs, inputs, backward(*output gradients) -> input gradients)
-    record_gradient = _record.record_operation_backprop_only
+    # (op name, outputs, inputs, backward(*output gradients) -> input
+    # gradients); forward accumulators get their JVPs through it too.
+    record_gradient = _record.record_operation
     stop_recording = _record.stop_recording
 
 except ImportError:  # pragma: no cover - another TensorFlow

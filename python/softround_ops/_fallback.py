@@ -55,7 +55,8 @@ def call(function, mode, x, alpha):
     if not _eager.tape_records([x, alpha]):
         return value(x, alpha)
     # One record on the tape, not the function call's own (a tape that sees a
-    # function call builds and runs forward and backward functions of its own).
+    # function call builds and runs forward and backward functions of its own);
+    # a forward accumulator gets its JVP from the same record.
     with _eager.stop_recording():
         y = value(x, alpha)
 

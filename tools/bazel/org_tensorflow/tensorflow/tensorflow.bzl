@@ -6,6 +6,8 @@ libtensorflow_framework.so.2; tf_gpu_kernel_library gives .cu.cc files to nvcc
 load("@local_config_cuda//cuda:build_defs.bzl", "CUDA_ARCHS", "CUDA_PATH", "if_cuda")
 
 def _nvcc_objects_impl(ctx):
+    if not ctx.files.srcs:  # without --config=cuda: nothing to compile
+        return [DefaultInfo(files = depset())]
     if not CUDA_PATH:
         fail("--config=cuda, but tools/bazel_build.sh found no nvcc")
     contexts = [dep[CcInfo].compilation_context for dep in ctx.attr.deps]
