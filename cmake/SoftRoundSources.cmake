@@ -9,6 +9,7 @@
 # F16C checked at run time); the baseline stays TensorFlow's own.
 function(softround_add_cpu_loops target root)
   add_library(${target} OBJECT
+    "${root}/cc/kernels/alpha_check.cc"
     "${root}/cc/kernels/cpu_levels.cc"
     "${root}/cc/kernels/float16_arrays.cc"
     "${root}/cc/kernels/soft_round_cpu.cc")

@@ -4,25 +4,40 @@
 
 #include <cstdint>
 
+#include "cc/kernels/alpha_check.h"
 #include "cc/kernels/alpha_layout.h"
+#include "cc/kernels/cpu_family.h"
+#include "cc/kernels/storage.h"
 #include "softround/modes.h"
 #include "tensorflow/core/framework/tensor.h"
 
 namespace tensorflow {
 
 // alpha's own values (host memory on every device) and how the CPU loops
-// lay them out (softround::AlphaLayout).
+// lay them out (softround::AlphaLayout); scalar: alpha has rank 0.
 template <typename T>
 struct AlphaInput {
   const T* values = nullptr;
   softround::AlphaLayout layout;
+  bool scalar = true;
 };
 
-// Checks alpha's shape and values and plans its layout.
+// The error for alpha's value at index, which its mode does not accept.
 template <typename T>
-absl::Status PrepareAlpha(const char* op, softround::Mode mode,
+absl::Status AlphaValueError(const char* op, softround::Mode mode,
+                             const AlphaInput<T>& alpha, int64_t index) {
+  return absl::InvalidArgumentError(softround::AlphaRangeError(
+      op, mode, static_cast<double>(alpha.values[index]),
+      alpha.scalar ? -1 : index));
+}
+
+// Checks alpha's shape and plans its layout; checks its values too, unless
+// loops_check_values and the CPU loops check them as they read them
+// (softround::cpu::ChecksAlphaValues: alpha as large as x).
+template <typename T>
+absl::Status PrepareAlpha(const char* op, const softround::Spec& spec,
                           const TensorShape& x_shape, const Tensor& alpha,
-                          AlphaInput<T>* out) {
+                          bool loops_check_values, AlphaInput<T>* out) {
   softround::AlphaLayout& layout = out->layout;
   // A scalar alpha (the common case) needs no plan: the default layout, and
   // no dimension vectors allocated on every small eager call.
@@ -35,18 +50,15 @@ absl::Status PrepareAlpha(const char* op, softround::Mode mode,
     return absl::InvalidArgumentError(softround::AlphaShapeError(
         op, x_shape.DebugString(), alpha.shape().DebugString()));
   }
-  const T* values = alpha.template flat<T>().data();
-  if (mode != softround::Mode::kSte) {
-    for (int64_t i = 0; i < layout.elements; ++i) {
-      const double value = static_cast<double>(values[i]);
-      if (!softround::AlphaInRange(mode, value)) {
-        return absl::InvalidArgumentError(softround::AlphaRangeError(
-            op, mode, value, alpha.dims() == 0 ? -1 : i));
-      }
-    }
+  out->values = alpha.template flat<T>().data();
+  out->scalar = alpha.dims() == 0;
+  if (loops_check_values &&
+      softround::cpu::ChecksAlphaValues(spec, layout, x_shape.num_elements())) {
+    return absl::OkStatus();
   }
-  out->values = values;
-  return absl::OkStatus();
+  const int64_t bad = softround::cpu::FirstAlphaOutOfRange(
+      spec.mode, AsStorage(out->values), layout.elements);
+  return bad < 0 ? absl::OkStatus() : AlphaValueError(op, spec.mode, *out, bad);
 }
 
 }  // namespace tensorflow

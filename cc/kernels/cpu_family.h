@@ -8,9 +8,12 @@
 #define SOFTROUND_KERNELS_CPU_FAMILY_H_
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
+#include "cc/kernels/alpha_check.h"
 #include "cc/kernels/alpha_layout.h"
 #include "cc/kernels/float16_bits.h"
 #include "cc/kernels/soft_round_cpu.h"
@@ -60,12 +63,57 @@ constexpr int64_t kSegment = 1024;
 // Elements per piece of a scalar alpha's in-register sum.
 constexpr int64_t kScalarPiece = 1 << 16;
 
+// Elements per piece of an alpha as large as x that is checked and then
+// computed while it is in L1.
+constexpr int64_t kCheckedPiece = 4096;
+
+// Whether RunFamily checks alpha's values itself: alpha's own buffer, one
+// value per element of x, checked piece by piece as the loops read it
+// (callers check every other alpha with FirstAlphaOutOfRange first).
+inline bool ChecksAlphaValues(const Spec& spec, const AlphaLayout& layout,
+                              int64_t n) {
+  return spec.mode != Mode::kSte && n > 1 && layout.period == n &&
+         layout.source == AlphaLayout::Source::kOwn;
+}
+
+// Periods of per-element alphas whose tanh constants RunFamily builds
+// once per call (BuildTanhTable): at most this many (the table stays near
+// the cache), repeated at least kMinTableRepeats times over x.
+constexpr int64_t kMaxTablePeriod = 1 << 16;
+constexpr int64_t kMinTableRepeats = 4;
+
+// Whether RunFamily reads a periodic alpha through a table of tanh's
+// constants (the soft round's value, or x's gradient with or without
+// alpha's terms; float or double): each element then costs about what a
+// scalar alpha's does.
+template <typename S>
+bool UsesTanhTable(const Spec& spec, const AlphaLayout& layout, int64_t n) {
+  constexpr bool kFloatOrDouble =
+      std::is_same<S, float>::value || std::is_same<S, double>::value;
+  const bool quantity = spec.with_alpha ? spec.quantity == Quantity::kDx
+                                        : spec.quantity <= Quantity::kDx;
+  return kFloatOrDouble && spec.mode == Mode::kTanh &&
+         spec.function == Function::kForward && quantity && layout.period > 1 &&
+         layout.period <= kMaxTablePeriod &&
+         n / layout.period >= kMinTableRepeats;
+}
+
+// Whether alpha's terms go straight into dalpha: one per x element, alpha's
+// own, and of dalpha's type (float and double).
+template <typename S>
+bool WritesTermsToDalpha(const AlphaLayout& layout, int64_t n) {
+  return std::is_same<S, typename AccumulatorOf<S>::Type>::value &&
+         layout.period == n && layout.source == AlphaLayout::Source::kOwn;
+}
+
 // Whether RunFamily needs n entries of scratch for alpha's terms: alpha's
-// gradient with one alpha element per x element (alpha's own, tiled to x's
-// size or expanded).
-inline bool NeedsTerms(const Spec& spec, const AlphaLayout& layout, int64_t n) {
+// gradient with one alpha element per x element (alpha's own in a 16-bit
+// type, or tiled to x's size or expanded).
+template <typename S>
+bool NeedsTerms(const Spec& spec, const AlphaLayout& layout, int64_t n) {
   return spec.with_alpha && n > 0 && layout.period == n &&
-         layout.source != AlphaLayout::Source::kRuns;
+         layout.source != AlphaLayout::Source::kRuns &&
+         !WritesTermsToDalpha<S>(layout, n);
 }
 
 // RunFamily for alpha constant over runs (AlphaLayout::Source::kRuns): each
@@ -114,29 +162,67 @@ void RunAlphaRuns(const Spec& spec, const S* dy, const S* x, const S* alpha,
 // parallel_for(units, const WorkCost& per_unit, body) runs body(begin, end)
 // over a partition of [0, units). terms: scratch of n entries that the
 // caller allocates where NeedsTerms says so (nullptr otherwise).
+// Returns the index of the first alpha value out of range where
+// ChecksAlphaValues (out and dalpha are then unspecified), else -1.
 template <typename S, typename ParallelFor>
-void RunFamily(const Spec& spec, const S* dy, const S* x, const S* alpha,
-               const AlphaLayout& layout, S* out, int64_t n, S* dalpha,
-               typename AccumulatorOf<S>::Type* terms,
-               ParallelFor&& parallel_for) {
+int64_t RunFamily(const Spec& spec, const S* dy, const S* x, const S* alpha,
+                  const AlphaLayout& layout, S* out, int64_t n, S* dalpha,
+                  typename AccumulatorOf<S>::Type* terms,
+                  ParallelFor&& parallel_for) {
   using A = typename AccumulatorOf<S>::Type;
   if (n == 0) {
     if (dalpha != nullptr) std::fill_n(dalpha, layout.elements, S{});
-    return;
+    return -1;
   }
   if (layout.source == AlphaLayout::Source::kRuns) {
     RunAlphaRuns(spec, dy, x, alpha, layout, out, n, dalpha,
                  CyclesPerElement(spec, false), parallel_for);
-    return;
+    return -1;
   }
   const int64_t period = layout.period;
   const bool per_element = period > 1;
   const int streams = (dy != nullptr ? 3 : 2) + (per_element ? 1 : 0);
   const double cycles = CyclesPerElement(spec, per_element);
+  // What the loops read for alpha: its values, or tanh's constants of them.
+  Spec loop_spec = spec;
+  const S* loop_alpha = alpha;
+  std::vector<S> table;
+  if constexpr (std::is_same<S, float>::value ||
+                std::is_same<S, double>::value) {
+    if (UsesTanhTable<S>(spec, layout, n)) {
+      table.resize(TanhTableColumns<S>(spec) * period);
+      if (BuildTanhTable(spec, alpha, period, table.data())) {
+        loop_spec.tanh_table_stride = period;
+        loop_alpha = table.data();
+      }
+    }
+  }
   // Runs [start, start + length) with alpha read from alpha + offset.
+  auto run_loop = [&](int64_t start, int64_t length, int64_t offset,
+                      A* products) {
+    RunLoop(loop_spec, dy == nullptr ? nullptr : dy + start, x + start,
+            loop_alpha + offset, per_element, out + start, products, length);
+  };
+  // The same, checking alpha first where ChecksAlphaValues (alpha's offset
+  // is then the element's own, and products per element).
+  const bool checks = ChecksAlphaValues(spec, layout, n);
+  std::atomic<int64_t> first_bad{n};
   auto run = [&](int64_t start, int64_t length, int64_t offset, A* products) {
-    RunLoop(spec, dy == nullptr ? nullptr : dy + start, x + start,
-            alpha + offset, per_element, out + start, products, length);
+    if (!checks) return run_loop(start, length, offset, products);
+    for (int64_t i = start; i < start + length; i += kCheckedPiece) {
+      const int64_t piece = std::min(kCheckedPiece, start + length - i);
+      const int64_t bad = FirstAlphaOutOfRange(spec.mode, alpha + i, piece);
+      int64_t first = first_bad.load();
+      while (bad >= 0 && i + bad < first &&
+             !first_bad.compare_exchange_weak(first, i + bad)) {
+      }
+      run_loop(i, piece, i,
+               products == nullptr ? nullptr : products + i - start);
+    }
+  };
+  auto result = [&] {
+    const int64_t first = first_bad.load();
+    return first == n ? int64_t{-1} : first;
   };
   // Splits [begin, end) so that each piece reads alpha contiguously.
   auto for_each_piece = [&](int64_t begin, int64_t end, int64_t limit,
@@ -166,24 +252,28 @@ void RunFamily(const Spec& spec, const S* dy, const S* x, const S* alpha,
                        run(i, length, offset, nullptr);
                      });
     });
-    return;
+    return result();
   }
 
   if (period == n) {
     // One alpha element per x element (alpha's own, or expanded): the
     // terms themselves, summed only where alpha was tiled or expanded.
     A* products = terms;
+    if constexpr (std::is_same<S, A>::value) {
+      if (WritesTermsToDalpha<S>(layout, n)) products = dalpha;
+    }
     const WorkCost cost{double(sizeof(S) * (streams - 1)),
                         double(sizeof(S) + sizeof(A)), cycles};
     parallel_for(n, cost, [&](int64_t begin, int64_t end) {
       run(begin, end - begin, begin, products + begin);
     });
+    if (WritesTermsToDalpha<S>(layout, n)) return result();
     if (layout.source == AlphaLayout::Source::kOwn) {
       for (int64_t i = 0; i < n; ++i) dalpha[i] = FromDouble<S>(products[i]);
     } else {
       store_totals(products);
     }
-    return;
+    return result();
   }
 
   // Whole periods per tile; each tile sums its terms per alpha element.
@@ -219,6 +309,7 @@ void RunFamily(const Spec& spec, const S* dy, const S* x, const S* alpha,
     }
   }
   store_totals(partial.data());
+  return -1;
 }
 
 }  // namespace cpu

@@ -20,16 +20,36 @@ namespace {
 // would be compiled for the baseline architecture only.
 #define SOFTROUND_LAMBDA_INLINE __attribute__((always_inline))
 
+// Per-element alphas in blocks, each with the form that all its alphas
+// take where there is one (VisitElementForms): loop(begin, end, form_type).
+constexpr int64_t kFormBlock = 256;
+
+template <Mode M, typename T, typename Loop>
+SOFTROUND_HD void ForEachFormBlock(const T* alpha, int64_t n, Loop&& loop) {
+  for (int64_t begin = 0; begin < n; begin += kFormBlock) {
+    const int64_t end = std::min(n, begin + kFormBlock);
+    ModeParams<M, T>::VisitElementForms(
+        alpha + begin, end - begin,
+        [&](auto form_type)
+            SOFTROUND_LAMBDA_INLINE { loop(begin, end, form_type); });
+  }
+}
+
 // The forward value and slope, with tanh's form chosen once per scalar alpha.
+// Per-element alphas: no omp simd there, which would keep the per-lane forms
+// in memory and fail to vectorize; the auto-vectorizer scalarizes them.
 template <Mode M, typename T, bool kAlphaPerElement>
 SOFTROUND_HD void ForwardLoop(const T* x, const T* alpha, T* y, int64_t n) {
   using Params = ModeParams<M, T>;
   if constexpr (kAlphaPerElement) {
-    // No omp simd here: it would keep the per-lane Params (nested forms) in
-    // memory and fail to vectorize; the auto-vectorizer scalarizes them.
-    for (int64_t i = 0; i < n; ++i) {
-      y[i] = SoftRound<M>(x[i], Params(alpha[i]));
-    }
+    ForEachFormBlock<M>(alpha, n,
+                        [&](int64_t begin, int64_t end, auto form_type)
+                            SOFTROUND_LAMBDA_INLINE {
+                              using Form = typename decltype(form_type)::Type;
+                              for (int64_t i = begin; i < end; ++i) {
+                                y[i] = SoftRound<M>(x[i], Form(alpha[i]));
+                              }
+                            });
   } else {
     Params(alpha[0]).VisitForm([&](const auto& form) SOFTROUND_LAMBDA_INLINE {
 #pragma omp simd
@@ -40,15 +60,53 @@ SOFTROUND_HD void ForwardLoop(const T* x, const T* alpha, T* y, int64_t n) {
   }
 }
 
+// tanh's value (kSlope: false) or dy times its slope for per-element alphas
+// whose moderate-form constants were built once (BuildTanhTable): the
+// arithmetic of a scalar alpha, plus loads of the table.
+template <bool kSlope, typename T>
+SOFTROUND_HD void TanhFormsLoop(const T* dy, const T* x, const T* forms,
+                                int64_t stride, T* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const tanh_form::Moderate<T> form(forms + i, stride);
+    if constexpr (kSlope) {
+      out[i] = dy[i] * SoftRoundSlope<Mode::kTanh>(x[i], form);
+    } else {
+      out[i] = SoftRound<Mode::kTanh>(x[i], form);
+    }
+  }
+}
+
+// dy times tanh's slope and alpha's terms per element, for per-element
+// alphas whose TanhDerivatives were built once (none the identity).
+template <typename T, typename A>
+SOFTROUND_HD void TanhDerivativesLoop(const T* dy, const T* x, const T* table,
+                                      int64_t stride, T* dx, A* alpha_products,
+                                      int64_t n) {
+  // omp simd: without it, checking the ten streams for overlap exceeds the
+  // vectorizer's limit on alias checks, and the loop runs scalar.
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const TanhDerivatives<T> derivatives(table + i, stride);
+    const Quantities<T> q = ForwardDerivatives<Mode::kTanh>(x[i], derivatives);
+    dx[i] = dy[i] * q.dx;
+    alpha_products[i] = A(dy[i] * q.dalpha);
+  }
+}
+
 template <Mode M, typename T, bool kAlphaPerElement>
 SOFTROUND_HD void BackwardLoop(const T* dy, const T* x, const T* alpha, T* dx,
                                int64_t n) {
   using Params = ModeParams<M, T>;
   if constexpr (kAlphaPerElement) {
-    // Auto-vectorized, as in ForwardLoop.
-    for (int64_t i = 0; i < n; ++i) {
-      dx[i] = dy[i] * SoftRoundSlope<M>(x[i], Params(alpha[i]));
-    }
+    ForEachFormBlock<M>(alpha, n,
+                        [&](int64_t begin, int64_t end, auto form_type)
+                            SOFTROUND_LAMBDA_INLINE {
+                              using Form = typename decltype(form_type)::Type;
+                              for (int64_t i = begin; i < end; ++i) {
+                                dx[i] = dy[i] *
+                                        SoftRoundSlope<M>(x[i], Form(alpha[i]));
+                              }
+                            });
   } else {
     Params(alpha[0]).VisitForm([&](const auto& form) SOFTROUND_LAMBDA_INLINE {
 #pragma omp simd
@@ -152,6 +210,16 @@ SOFTROUND_HD void DispatchQuantity(const LoopSpec& spec, const T* dy,
   return QuantityLoop<F, M, Q, WITH_ALPHA>(dy, x, alpha, per_element, bound, \
                                            out, alpha_products, n)
   constexpr bool kFastForward = F == Function::kForward;
+  if constexpr (kFastForward && M == Mode::kTanh) {
+    const int64_t stride = spec.tanh_table_stride;
+    if (stride > 0 && spec.with_alpha) {
+      return TanhDerivativesLoop(dy, x, alpha, stride, out, alpha_products, n);
+    }
+    if (stride > 0 && spec.quantity == Quantity::kValue) {
+      return TanhFormsLoop<false>(dy, x, alpha, stride, out, n);
+    }
+    if (stride > 0) return TanhFormsLoop<true>(dy, x, alpha, stride, out, n);
+  }
   switch (spec.quantity) {
     case Quantity::kValue:
       if constexpr (kFastForward) {
@@ -203,6 +271,36 @@ SOFTROUND_FAMILY_ENTRIES(float, float)
 SOFTROUND_FAMILY_ENTRIES(double, double)
 #undef SOFTROUND_FAMILY_ENTRIES
 #undef SOFTROUND_FAMILY_ENTRY
+
+// Writes tanh's constants of count alphas into table (Form::kColumns
+// columns of count entries), Form built from each alpha; false, with table
+// unspecified, unless every alpha is in [low, high].
+template <typename Form, typename T>
+SOFTROUND_HD bool StoreTanhTable(const T* alpha, int64_t count, T low, T high,
+                                 T* table) {
+  if (!detail::AllInRange(alpha, count, low, high)) return false;
+  for (int64_t j = 0; j < count; ++j) Form(alpha[j]).Store(table + j, count);
+  return true;
+}
+
+// Moderate forms for values and slopes (alphas that all take that form),
+// TanhDerivatives for slopes with alpha's terms (no alpha the identity).
+#define SOFTROUND_TANH_TABLE_ENTRY(T)                                       \
+  SOFTROUND_PER_CPU_LEVEL(                                                  \
+      bool, BuildTanhTableOf,                                               \
+      (bool with_alpha, const T* alpha, int64_t count, T* table),           \
+      (with_alpha, alpha, count, table)) {                                  \
+    constexpr T kIdentity = T(kTanhIdentityAlpha);                          \
+    if (with_alpha) {                                                       \
+      return StoreTanhTable<TanhDerivatives<T>>(                            \
+          alpha, count, kIdentity, std::numeric_limits<T>::max(), table);   \
+    }                                                                       \
+    return StoreTanhTable<tanh_form::Moderate<T>>(                          \
+        alpha, count, kIdentity, -T(detail::Traits<T>::kExpArgMin), table); \
+  }
+SOFTROUND_TANH_TABLE_ENTRY(float)
+SOFTROUND_TANH_TABLE_ENTRY(double)
+#undef SOFTROUND_TANH_TABLE_ENTRY
 
 // The entry of spec's (function, mode). Only tanh has an inverse (the op
 // kernels refuse the others before any loop runs).
@@ -268,6 +366,15 @@ void ChunkedLoop(const LoopSpec& spec, const S* dy, const S* x, const S* alpha,
 }
 
 }  // namespace
+
+bool BuildTanhTable(const Spec& spec, const float* alpha, int64_t count,
+                    float* table) {
+  return BuildTanhTableOf(spec.with_alpha, alpha, count, table);
+}
+bool BuildTanhTable(const Spec& spec, const double* alpha, int64_t count,
+                    double* table) {
+  return BuildTanhTableOf(spec.with_alpha, alpha, count, table);
+}
 
 void RunLoop(const LoopSpec& spec, const float* dy, const float* x,
              const float* alpha, bool per_element, float* out,

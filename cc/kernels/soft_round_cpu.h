@@ -49,6 +49,22 @@ struct AccumulatorOf<double> {
             alpha_per_element, dx, nullptr, n);                                \
   }
 
+// tanh's constants of count per-element alphas for spec's loop, written to
+// table (TanhTableColumns(spec) columns of count entries), which RunLoop
+// then reads in alpha's place with spec.tanh_table_stride = count; false if
+// some alpha takes another form (table is then unspecified).
+bool BuildTanhTable(const Spec& spec, const float* alpha, int64_t count,
+                    float* table);
+bool BuildTanhTable(const Spec& spec, const double* alpha, int64_t count,
+                    double* table);
+
+// The columns of BuildTanhTable's table for spec.
+template <typename T>
+int TanhTableColumns(const Spec& spec) {
+  return spec.with_alpha ? TanhDerivatives<T>::kColumns
+                         : tanh_form::Moderate<T>::kColumns;
+}
+
 SOFTROUND_DECLARE_CPU_LOOPS(float, float)
 SOFTROUND_DECLARE_CPU_LOOPS(double, double)
 SOFTROUND_DECLARE_CPU_LOOPS(Float16Bits, float)

@@ -78,8 +78,8 @@ class SoftRoundFamilyOp : public OpKernel {
       dy = dy_tensor.flat<T>().data();
     }
     AlphaInput<T> alpha;
-    OP_REQUIRES_OK(
-        ctx, PrepareAlpha(op, spec_.mode, x.shape(), alpha_tensor, &alpha));
+    OP_REQUIRES_OK(ctx, PrepareAlpha(op, spec_, x.shape(), alpha_tensor,
+                                     Device::kLoopsCheckAlpha, &alpha));
     Tensor* out = nullptr;
     if constexpr (kHasDy) {
       OP_REQUIRES_OK(ctx, ctx->forward_input_or_allocate_output(

@@ -43,14 +43,17 @@ absl::Status RunSoftRoundOnGpu(OpKernelContext* ctx,
   SOFTROUND_INSTANTIATE_RUN_FOR(FUNCTION, float)           \
   SOFTROUND_INSTANTIATE_RUN_FOR(FUNCTION, double)
 
-// Device tags for the op kernel templates.
+// Device tags for the op kernel templates. kLoopsCheckAlpha: the device's
+// run checks an alpha as large as x as it reads it (PrepareAlpha).
 struct OnCpu {
+  static constexpr bool kLoopsCheckAlpha = true;
   template <typename T, typename... Args>
   static absl::Status Run(Args... args) {
     return RunSoftRoundOnCpu<T>(args...);
   }
 };
 struct OnGpu {
+  static constexpr bool kLoopsCheckAlpha = false;
   template <typename T, typename... Args>
   static absl::Status Run(Args... args) {
     return RunSoftRoundOnGpu<T>(args...);

@@ -28,7 +28,7 @@ absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx,
   // allocator (accounted, and an error rather than an abort when short).
   using A = typename AccumulatorOf<T>::Type;
   Tensor terms;
-  if (softround::cpu::NeedsTerms(spec, alpha.layout, n)) {
+  if (softround::cpu::NeedsTerms<T>(spec, alpha.layout, n)) {
     TF_RETURN_IF_ERROR(
         ctx->allocate_temp(DataTypeToEnum<A>::value, TensorShape({n}), &terms));
   }
@@ -41,10 +41,12 @@ absl::Status RunSoftRoundOnCpu(OpKernelContext* ctx,
         [&](Eigen::Index begin, Eigen::Index end) { body(begin, end); });
   };
   A* terms_data = terms.NumElements() > 0 ? terms.flat<A>().data() : nullptr;
-  softround::cpu::RunFamily(spec, AsStorage(dy), AsStorage(x),
-                            AsStorage(alpha_data), alpha.layout, AsStorage(out),
-                            n, AsStorage(dalpha), terms_data, parallel_for);
-  return absl::OkStatus();
+  const int64_t bad = softround::cpu::RunFamily(
+      spec, AsStorage(dy), AsStorage(x), AsStorage(alpha_data), alpha.layout,
+      AsStorage(out), n, AsStorage(dalpha), terms_data, parallel_for);
+  return bad < 0 ? absl::OkStatus()
+                 : AlphaValueError(ctx->op_kernel().type_string().c_str(),
+                                   spec.mode, alpha, bad);
 }
 
 SOFTROUND_INSTANTIATE_RUN(RunSoftRoundOnCpu)

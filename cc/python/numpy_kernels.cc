@@ -170,14 +170,15 @@ void Run(const std::string& op, const Spec& spec, const py::object& dy,
     throw py::value_error(op + ": out must have x's shape");
   }
   const S* values = alpha_array.data<S>();
-  if (spec.mode != Mode::kSte) {
-    for (int64_t i = 0; i < layout.elements; ++i) {
-      const double value = ToDouble(values[i]);
-      if (!AlphaInRange(spec.mode, value)) {
-        throw py::value_error(AlphaRangeError(
-            op.c_str(), spec.mode, value, alpha_array.dims.empty() ? -1 : i));
-      }
-    }
+  auto alpha_error = [&, own = values](int64_t index) {
+    return py::value_error(
+        AlphaRangeError(op.c_str(), spec.mode, ToDouble(own[index]),
+                        alpha_array.dims.empty() ? -1 : index));
+  };
+  if (!cpu::ChecksAlphaValues(spec, layout, n)) {
+    const int64_t bad =
+        cpu::FirstAlphaOutOfRange(spec.mode, values, layout.elements);
+    if (bad >= 0) throw alpha_error(bad);
   }
   // Held to the end: their buffers stay exported while the loops run.
   std::optional<Array> dy_array, dalpha_array;
@@ -201,13 +202,17 @@ void Run(const std::string& op, const Spec& spec, const py::object& dy,
     values = laid_out.data();
   }
   std::vector<typename cpu::AccumulatorOf<S>::Type> terms;
-  if (cpu::NeedsTerms(spec, layout, n)) terms.resize(n);
-  py::gil_scoped_release release;
-  cpu::RunFamily(spec, dy_array ? dy_array->data<S>() : nullptr,
-                 x_array.data<S>(), values, layout, out_array.data<S>(), n,
-                 dalpha_array ? dalpha_array->data<S>() : nullptr,
-                 terms.empty() ? nullptr : terms.data(),
-                 ThreadSplitter{std::max(threads, 1)});
+  if (cpu::NeedsTerms<S>(spec, layout, n)) terms.resize(n);
+  int64_t bad;
+  {
+    py::gil_scoped_release release;
+    bad = cpu::RunFamily(spec, dy_array ? dy_array->data<S>() : nullptr,
+                         x_array.data<S>(), values, layout, out_array.data<S>(),
+                         n, dalpha_array ? dalpha_array->data<S>() : nullptr,
+                         terms.empty() ? nullptr : terms.data(),
+                         ThreadSplitter{std::max(threads, 1)});
+  }
+  if (bad >= 0) throw alpha_error(bad);
 }
 
 // out (x's shape) = the function's value (no dy) or dy times one of its

@@ -5,6 +5,7 @@
 #define SOFTROUND_MODES_H_
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <string>
 
@@ -105,18 +106,15 @@ inline const char* AlphaRangeText(Mode mode) {
   return "";
 }
 
-inline bool AlphaInRange(Mode mode, double alpha) {
-  switch (mode) {
-    case Mode::kTanh:
-      return std::isfinite(alpha) && alpha >= 0;
-    case Mode::kSigmoid:
-      return std::isfinite(alpha) && alpha > 0;
-    case Mode::kSine:
-      return alpha > 0 && alpha <= 1;
-    case Mode::kSte:
-      return true;
-  }
-  return false;
+// Whether mode accepts alpha (ste: any value). Branch-free for a given mode,
+// so that a loop over an array of alphas vectorizes
+// (cc/kernels/alpha_check.cc). T is float or double; its comparisons see a
+// subnormal as 0 where the CPU flushes subnormals, as TensorFlow's kernels do.
+template <typename T>
+SOFTROUND_HD bool AlphaInRange(Mode mode, T alpha) {
+  const bool above_lower = mode == Mode::kTanh ? alpha >= T(0) : alpha > T(0);
+  const T upper = mode == Mode::kSine ? T(1) : std::numeric_limits<T>::max();
+  return mode == Mode::kSte || (above_lower && alpha <= upper);
 }
 
 // index < 0: alpha is a scalar (no index to name).

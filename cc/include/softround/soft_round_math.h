@@ -54,6 +54,11 @@ struct Spec {
   Function function = Function::kForward;
   Quantity quantity = Quantity::kValue;
   bool with_alpha = false;
+  // CPU loops only: > 0 where the alpha they are given is a table of tanh's
+  // constants of per-element alphas built once per call, columns this many
+  // entries apart, not alpha: tanh_form::Moderate's for a value or slope,
+  // TanhDerivatives' for a slope with alpha's terms (cpu::BuildTanhTable).
+  int64_t tanh_table_stride = 0;
 };
 
 // Every derivative of an element at once; a caller reads the fields it
@@ -245,6 +250,16 @@ SOFTROUND_HD T TanhMixedOffset(T alpha, T g, T one_minus_g) {
   return alpha * g * T(2) / (one_minus_g * (T(1) + g));
 }
 
+// Whether every one of n values lies in [low, high] (false at a NaN).
+template <typename T>
+SOFTROUND_HD bool AllInRange(const T* values, int64_t n, T low, T high) {
+  int outside = 0;  // a sum, which vectorizes without a pragma
+  for (int64_t i = 0; i < n; ++i) {
+    outside += !(values[i] >= low && values[i] <= high);
+  }
+  return outside == 0;
+}
+
 template <typename T>
 SOFTROUND_HD T Clamp(T v, T bound) {
   return v > bound ? bound : (v < -bound ? -bound : v);
@@ -266,6 +281,13 @@ SOFTROUND_HD bool IsFinite(T x) {
 // between forms.
 template <Mode M, typename T>
 struct ModeParams;
+
+// The type of the form that a loop over per-element alphas constructs from
+// each alpha (VisitElementForms).
+template <typename Form>
+struct FormType {
+  using Type = Form;
+};
 
 // tanh: c(f) = 0.5 + 0.5 tanh(alpha (f - 1/2)) / tanh(alpha / 2). On [0, 1/2],
 // with g = e^{-alpha}, E = e^{-2 alpha u} and s = g / (E + g) in [0, 1/2],
@@ -300,11 +322,27 @@ struct Moderate {
   // Members initialized in the list only: a per-element loop then keeps
   // them in registers (GCC's omp simd does not scalarize stores through
   // this in a constructor body).
+  // The members as columns of a table, stride entries apart: loops over
+  // per-element alphas that repeat read them instead of rebuilding them.
+  static constexpr int kColumns = 5;
+  SOFTROUND_HD Moderate(const T* column, int64_t stride)
+      : minus_two_alpha(column[0]),
+        inv_g(column[stride]),
+        one_minus_g(column[2 * stride]),
+        one_minus_g_inv_g(column[3 * stride]),
+        slope_scale(column[4 * stride]) {}
+  SOFTROUND_HD void Store(T* column, int64_t stride) const {
+    column[0] = minus_two_alpha;
+    column[stride] = inv_g;
+    column[2 * stride] = one_minus_g;
+    column[3 * stride] = one_minus_g_inv_g;
+    column[4 * stride] = slope_scale;
+  }
   SOFTROUND_HD Moderate(T alpha, detail::ExpResult<T> g)
       : minus_two_alpha(T(-2) * alpha),
         inv_g(T(1) / g.exp),
         one_minus_g(-g.expm1),
-        one_minus_g_inv_g(-g.expm1 / g.exp),
+        one_minus_g_inv_g(-g.expm1 * (T(1) / g.exp)),  // h computed once
         slope_scale(T(2) * alpha * (T(1) + g.exp) / -g.expm1) {}
   // Exactly 1/2 at u = 1/2, where E = g (half-integers stay fixed).
   SOFTROUND_HD T Fraction(T u) const {
@@ -377,6 +415,23 @@ struct TanhDerivatives {
         slope_factor(T(2) * (T(1) + g_) / one_minus_g),
         mixed_offset(detail::TanhMixedOffset(a, g_, one_minus_g)),
         alpha_scale(T(1) / (one_minus_g * one_minus_g)) {}
+  // The members as table columns, as tanh_form::Moderate's.
+  static constexpr int kColumns = 6;
+  SOFTROUND_HD TanhDerivatives(const T* column, int64_t stride)
+      : alpha(column[0]),
+        g(column[stride]),
+        one_minus_g2(column[2 * stride]),
+        slope_factor(column[3 * stride]),
+        mixed_offset(column[4 * stride]),
+        alpha_scale(column[5 * stride]) {}
+  SOFTROUND_HD void Store(T* column, int64_t stride) const {
+    column[0] = alpha;
+    column[stride] = g;
+    column[2 * stride] = one_minus_g2;
+    column[3 * stride] = slope_factor;
+    column[4 * stride] = mixed_offset;
+    column[5 * stride] = alpha_scale;
+  }
 
   // q and 1 / (1 + q) at u, shared by the forward and inverse derivatives.
   SOFTROUND_HD T Q(T w) const {
@@ -425,6 +480,24 @@ struct ModeParams<Mode::kTanh, T> {
       visit(moderate_form);
     }
   }
+  // Whether all n alphas take the moderate form.
+  SOFTROUND_HD static bool AllModerate(const T* alpha, int64_t n) {
+    return detail::AllInRange(alpha, n, T(kTanhIdentityAlpha),
+                              -T(detail::Traits<T>::kExpArgMin));
+  }
+  // Per-element alphas: visit(FormType<Form>) for a block of n alphas, Form
+  // the moderate form where every alpha of the block takes it (the common
+  // case: the other forms' arithmetic is saved), else ModeParams itself,
+  // which chooses per element.
+  template <typename Visitor>
+  SOFTROUND_HD static void VisitElementForms(const T* alpha, int64_t n,
+                                             Visitor&& visit) {
+    if (AllModerate(alpha, n)) {
+      visit(FormType<tanh_form::Moderate<T>>());
+    } else {
+      visit(FormType<ModeParams>());
+    }
+  }
   // Per-element alpha: the form chosen per element (identity is handled by
   // SoftRound and SoftRoundSlope).
   SOFTROUND_HD T Fraction(T u) const {
@@ -446,6 +519,11 @@ struct SingleForm {
   template <typename Visitor>
   SOFTROUND_HD void VisitForm(Visitor&& visit) const {
     visit(static_cast<const Self&>(*this));
+  }
+  template <typename T, typename Visitor>
+  SOFTROUND_HD static void VisitElementForms(const T*, int64_t,
+                                             Visitor&& visit) {
+    visit(FormType<Self>());
   }
 };
 
@@ -587,11 +665,12 @@ SOFTROUND_HD T SoftRoundSlope(T x, const Form& form) {
 // sign(r) c_a(|r|), d2y/dx da = c'_a(|r|). At an integer (r = +0) the second
 // derivative is the right-hand one (tanh's c'' jumps there). 0 at non-finite
 // x; ste passes the gradient (dx = 1) and has no other derivative.
-template <Mode M, typename T>
-SOFTROUND_HD Quantities<T> ForwardQuantities(T x,
-                                             const ModeParams<M, T>& params) {
+// The derivatives alone (value left 0) from any params with Local(u):
+// ModeParams, or TanhDerivatives of an alpha that is not the identity.
+template <Mode M, typename T, typename Params>
+SOFTROUND_HD Quantities<T> ForwardDerivatives(T x, const Params& params) {
   Quantities<T> q;
-  q.value = SoftRound<M>(x, params);
+  q.value = T(0);
   const T r = x - std::rint(x);
   const LocalDerivatives<T> d = params.Local(std::fabs(r));
   const bool finite = M == Mode::kSte || detail::IsFinite(x);
@@ -599,6 +678,13 @@ SOFTROUND_HD Quantities<T> ForwardQuantities(T x,
   q.dxx = finite ? detail::Signed(d.curvature, r) : T(0);
   q.dalpha = finite ? detail::Signed(d.alpha_slope, r) : T(0);
   q.dx_dalpha = finite ? d.mixed : T(0);
+  return q;
+}
+template <Mode M, typename T>
+SOFTROUND_HD Quantities<T> ForwardQuantities(T x,
+                                             const ModeParams<M, T>& params) {
+  Quantities<T> q = ForwardDerivatives<M>(x, params);
+  q.value = SoftRound<M>(x, params);
   return q;
 }
 
