@@ -106,7 +106,15 @@ setup(
     extras_require={
         "tensorflow": [f"tensorflow{TF_REQUIREMENT}"],
         "tensorflow-cpu": [f"tensorflow-cpu{TF_REQUIREMENT}"],
-        "test": ["pytest>=7", "hypothesis>=6", "scikit-learn", "statsmodels", "pandas", "matplotlib"],
+        "test": [
+            "pytest>=7",
+            "hypothesis>=6",
+            "mpmath",
+            "scikit-learn",
+            "statsmodels",
+            "pandas",
+            "matplotlib",
+        ],
         "demo": ["scikit-learn", "statsmodels", "pandas", "matplotlib"],
         "plot": ["matplotlib"],
         "lint": ["ruff==0.17.6", "clang-format==23.1.5"],

@@ -20,11 +20,8 @@
 #include <cstring>
 #include <limits>
 
-#if defined(__CUDACC__)
-#define SOFTROUND_HD __host__ __device__ __forceinline__
-#else
-#define SOFTROUND_HD inline __attribute__((always_inline))
-#endif
+#include "softround/horner.h"
+#include "softround/polynomials.h"
 
 namespace softround {
 
@@ -85,11 +82,6 @@ struct Traits<float> {
   // exp(z) below this z is taken as 0: e^-80 is still a normal float, so
   // the scaling by 2^k below never meets denormals (which TF flushes).
   static constexpr float kExpArgMin = -80.0f;
-  // Taylor degrees for full precision: exp on |r| <= ln2/2, sin on [0, pi/2].
-  static constexpr int kExpDegree = 7;
-  static constexpr int kSinDegree = 13;
-  // Terms of the atanh series of log of a ratio (|s| <= 1/3, s^2 <= 1/9).
-  static constexpr int kLogRatioTerms = 7;
 };
 template <>
 struct Traits<double> {
@@ -98,9 +90,6 @@ struct Traits<double> {
   static constexpr int kMantissaBits = 52;
   static constexpr int kExponentBias = 1023;
   static constexpr double kExpArgMin = -700.0;
-  static constexpr int kExpDegree = 13;
-  static constexpr int kSinDegree = 21;
-  static constexpr int kLogRatioTerms = 17;
 };
 
 template <typename To, typename From>
@@ -109,38 +98,6 @@ SOFTROUND_HD To BitCast(From from) {
   To to;
   memcpy(&to, &from, sizeof(To));
   return to;
-}
-
-// 1 / k!, a compile-time constant, so the series below carry no magic numbers.
-template <int K>
-struct InverseFactorial {
-  static constexpr double value = InverseFactorial<K - 1>::value / K;
-};
-template <>
-struct InverseFactorial<0> {
-  static constexpr double value = 1.0;
-};
-
-// sum_{k=K..D} r^(k-K) / k!, in Horner form.
-template <typename T, int K, int D>
-SOFTROUND_HD T ExpSeriesTail(T r) {
-  if constexpr (K == D) {
-    return T(InverseFactorial<D>::value);
-  } else {
-    return T(InverseFactorial<K>::value) + r * ExpSeriesTail<T, K + 1, D>(r);
-  }
-}
-
-// sum_{j>=0, K+2j<=D} (-v2)^j / (K+2j)!, in Horner form: the sine series
-// (K = 1) in v2 = v^2.
-template <typename T, int K, int D>
-SOFTROUND_HD T AlternatingSeriesTail(T v2) {
-  if constexpr (K + 2 > D) {
-    return T(InverseFactorial<K>::value);
-  } else {
-    return T(InverseFactorial<K>::value) -
-           v2 * AlternatingSeriesTail<T, K + 2, D>(v2);
-  }
 }
 
 // exp(z) and exp(z) - 1 for kExpArgMin <= z <= 0, both to a few ulp (expm1
@@ -169,7 +126,7 @@ SOFTROUND_HD ExpResult<T> ExpInRange(T z) {
   const UInt k_bits = BitCast<UInt>(shifted) - BitCast<UInt>(kRoundMagic);
   const T scale =
       BitCast<T>((k_bits + UInt(Traits<T>::kExponentBias)) << kMant);
-  const T p = r * ExpSeriesTail<T, 1, Traits<T>::kExpDegree>(r);  // e^r - 1
+  const T p = r * ExpM1OverR(r);  // e^r - 1
   ExpResult<T> result;
   result.exp = scale * p + scale;
   // scale (1 + p) - 1, arranged to be exact for k = 0 and tiny z.
@@ -185,20 +142,10 @@ SOFTROUND_HD T ExpOfNonPositive(T z) {
   return underflow ? T(0) : e;
 }
 
-// sin(v) for 0 <= v <= pi/2 by its Taylor series.
+// sin(v) for 0 <= v <= pi/2.
 template <typename T>
 SOFTROUND_HD T SinToHalfPi(T v) {
-  return v * AlternatingSeriesTail<T, 1, Traits<T>::kSinDegree>(v * v);
-}
-
-// sum_{j=J..N-1} s2^(j-J) / (2j + 1), in Horner form: the atanh series.
-template <typename T, int J, int N>
-SOFTROUND_HD T AtanhSeriesTail(T s2) {
-  if constexpr (J + 1 >= N) {
-    return T(1.0 / (2 * J + 1));
-  } else {
-    return T(1.0 / (2 * J + 1)) + s2 * AtanhSeriesTail<T, J + 1, N>(s2);
-  }
+  return v * SinOverV(v * v);
 }
 
 // log(a / b) for positive normal a and b with one division: a = 2^ka ma,
@@ -223,8 +170,7 @@ SOFTROUND_HD T LogOfRatio(T a, T b, T difference) {
       BitCast<T>((UInt(Traits<T>::kExponentBias) - UInt(ka)) << kMant);
   const T numerator = ka == kb ? difference * unscale : ma - mb;
   const T s = numerator / (ma + mb);
-  const T series =
-      T(2) * s * AtanhSeriesTail<T, 0, Traits<T>::kLogRatioTerms>(s * s);
+  const T series = T(2) * s * AtanhOverS(s * s);
   const T k = T(ka - kb);
   return k * kLn2Hi + (k * kLn2Lo + series);
 }
