@@ -4,7 +4,6 @@
 #ifndef SOFTROUND_MODES_H_
 #define SOFTROUND_MODES_H_
 
-#include <cmath>
 #include <limits>
 #include <sstream>
 #include <string>
