@@ -1,6 +1,7 @@
 """What every benchmark here shares: the machine it ran on, and timing by
 medians of interleaved repetitions."""
 
+import json
 import os
 import platform
 import random
@@ -69,3 +70,10 @@ def interleaved_medians(cases, reps, calls, progress=None):
             if progress is not None:
                 progress.add(1)
     return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def write_json(path, data):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as out:
+        json.dump(data, out, indent=1)
+    print(f"results written to {path}")

@@ -17,8 +17,10 @@ dtype, size and pass in the same run. Small tensors are also timed eagerly
 gradient, through the op and through the reference fallback (what runs
 when the op library cannot load).
 
-benchmarks/bench_layouts.py times every alpha layout; benchmarks/bench_e2e.py
-a whole training step of a small CNN.
+--layouts adds every alpha layout against a scalar alpha
+(benchmarks/bench_layouts.py, which also runs on its own), and --e2e a whole
+training step of a small CNN with and without a soft round after each
+activation (benchmarks/bench_e2e.py); their results go into the same JSON.
 
 Large outputs often come from fresh pages of the operating system, and their
 page faults can cost more than the arithmetic. Minor page faults are counted
@@ -31,7 +33,6 @@ memory, so no case pays faults and the roofline is memory bandwidth alone.
 
 import argparse
 import contextlib
-import json
 import os
 import random
 import resource
@@ -54,9 +55,12 @@ if _pre_parser.parse_known_args()[0].allocator == "bfc":
     os.environ["TF_CPU_ALLOCATOR_USE_BFC"] = "true"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import bench_e2e  # noqa: E402
+import bench_layouts  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from _common import describe, interleaved_medians, machine  # noqa: E402
+from _common import describe, interleaved_medians, machine, write_json  # noqa: E402
+from tfc_formulas import tfc_soft_round, tfc_soft_round_conditional_mean, tfc_soft_round_inverse  # noqa: E402
 
 import softround_ops as sro  # noqa: E402
 from softround_ops import _loader, reference  # noqa: E402
@@ -92,27 +96,6 @@ def forward_backward_alpha(fn, alpha, jit_compile=False):
         return y, tape.gradient(y, [x, alpha], output_gradients=dy)
 
     return tf.function(run, jit_compile=jit_compile, autograph=False)
-
-
-# tensorflow-compression's formulas as TensorFlow ops (written from the paper and
-# its published API): what its users run today.
-def tfc_soft_round(x, alpha, eps=1e-3):
-    m = tf.floor(x) + 0.5
-    r = x - m
-    z = tf.tanh(alpha / 2.0) * 2.0
-    y = m + tf.tanh(alpha * r) / z
-    return tf.where(alpha < eps, x, y)
-
-
-def tfc_soft_round_inverse(y, alpha, eps=1e-3):
-    m = tf.floor(y) + 0.5
-    s = (y - m) * (tf.tanh(alpha / 2.0) * 2.0)
-    r = tf.clip_by_value(tf.atanh(s) / alpha, -0.5, 0.5)
-    return tf.where(alpha < eps, y, m + r)
-
-
-def tfc_soft_round_conditional_mean(y, alpha):
-    return tfc_soft_round_inverse(y - 0.5, alpha) + 0.5
 
 
 FAMILY = {
@@ -366,6 +349,14 @@ def main():
         help="float32 cases of the inverse and conditional mean, alpha gradients, per-channel alpha, "
         "and tensorflow-compression's formulas as TF ops",
     )
+    parser.add_argument(
+        "--layouts",
+        action="store_true",
+        help="also every alpha layout (float32, 2^24 elements; --quick: 2^16)",
+    )
+    parser.add_argument(
+        "--e2e", action="store_true", help="also a training step of a small CNN (batch 64; --quick: batch 8)"
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, 3 reps, tanh, float32")
     _allocator_option(parser)
     args = parser.parse_args()
@@ -396,23 +387,21 @@ def main():
     print_graph_table(results, faults, cases, sizes)
     print_eager_table(eager, eager_sizes)
 
-    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-    with open(args.json, "w") as out:
-        json.dump(
-            {
-                "machine": info,
-                "reps": args.reps,
-                "allocator": args.allocator,
-                "graph_seconds": [
-                    {"dtype": d, "case": c, "size": s, "seconds": t, "page_faults": faults[d, c, s]}
-                    for (d, c, s), t in results.items()
-                ],
-                "eager_seconds": [{"case": c, "size": s, "seconds": t} for (c, s), t in eager.items()],
-            },
-            out,
-            indent=1,
-        )
-    print(f"results written to {args.json}")
+    data = {
+        "machine": info,
+        "reps": args.reps,
+        "allocator": args.allocator,
+        "graph_seconds": [
+            {"dtype": d, "case": c, "size": s, "seconds": t, "page_faults": faults[d, c, s]}
+            for (d, c, s), t in results.items()
+        ],
+        "eager_seconds": [{"case": c, "size": s, "seconds": t} for (c, s), t in eager.items()],
+    }
+    if args.layouts:
+        data["layouts"] = bench_layouts.run(quick=args.quick, reps=args.reps)
+    if args.e2e:
+        data["e2e"] = bench_e2e.run(batch=8, reps=3) if args.quick else bench_e2e.run(reps=2 * args.reps + 1)
+    write_json(args.json, data)
     plot(results, cases, sizes, args.plot)
 
 

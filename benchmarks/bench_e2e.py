@@ -1,7 +1,7 @@
 """What users feel: one training step of a small CNN with a soft round after
 every activation, as in quantization-aware training.
 
-    python benchmarks/bench_e2e.py            # batch 64, 7 reps
+    python benchmarks/bench_e2e.py            # batch 64, 15 reps
     python benchmarks/bench_e2e.py --quick    # batch 8, 3 reps
 
 The model: six 3x3 convolutions (32, 32, 64, 64, 128, 128 channels; 2x2
@@ -15,15 +15,14 @@ XLA. The table gives ms per step and the overhead over no quantization.
 """
 
 import argparse
-import json
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from _common import describe, interleaved_medians, machine  # noqa: E402
-from bench import tfc_soft_round  # noqa: E402
+from _common import describe, interleaved_medians, machine, write_json  # noqa: E402
+from tfc_formulas import tfc_soft_round  # noqa: E402
 
 import softround_ops as sro  # noqa: E402
 
@@ -31,11 +30,12 @@ CHANNELS = (32, 32, 64, 64, 128, 128)
 POOL_AFTER = (1, 3)
 ALPHA = 5.0
 
+ONE_MORE_PASS = "one more ReLU"
 VARIANTS = {
     "no quantization": (lambda h: h, False),
     "softround_ops": (lambda h: sro.soft_round(h, ALPHA), False),
     "tfc formula as TF ops": (lambda h: tfc_soft_round(h, ALPHA), False),
-    "one more ReLU": (tf.nn.relu, False),
+    ONE_MORE_PASS: (tf.nn.relu, False),
     "softround_ops, step under XLA": (lambda h: sro.soft_round(h, ALPHA), True),
 }
 
@@ -74,11 +74,37 @@ def training_step(weights, after_activation, jit_compile):
     return step
 
 
+def run(batch=64, reps=7):
+    """Times one step of each variant, prints the table; the results as JSON data."""
+    rng = np.random.default_rng(0)
+    images = tf.constant(rng.uniform(0, 1, (batch, 32, 32, 3)), tf.float32)
+    labels = tf.constant(rng.integers(0, 10, batch), tf.int32)
+    cases = {}
+    for name, (after_activation, jit_compile) in VARIANTS.items():
+        step = training_step(make_weights(rng), after_activation, jit_compile)
+        cases[name] = lambda step=step: step(images, labels).numpy()
+    progress = tf.keras.utils.Progbar(len(cases) * reps, unit_name="timing")
+    seconds = interleaved_medians(cases, reps, calls=3, progress=progress)
+
+    base = seconds["no quantization"]
+    print(f"\nOne SGD step, batch {batch}, float32: ms per step (overhead over no quantization)")
+    for name, value in seconds.items():
+        print(f"{name:32s}{value * 1e3:9.1f}  ({(value / base - 1) * 100:+6.1f}%)")
+    ours = seconds["softround_ops"] - base
+    theirs = seconds["tfc formula as TF ops"] - base
+    extra = seconds[ONE_MORE_PASS] - base
+    print(
+        f"softround_ops' overhead: {ours / theirs:.2f} of the TF-ops formula's, "
+        f"{ours / extra:.2f} of {ONE_MORE_PASS}'s"
+    )
+    return {"reps": reps, "batch": batch, "seconds": seconds}
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--reps", type=int, default=7, help="interleaved repetitions")
+    parser.add_argument("--reps", type=int, default=15, help="interleaved repetitions")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--quick", action="store_true", help="batch 8, 3 reps")
     parser.add_argument("--json", default="benchmarks/e2e.json", help="where to write the results")
@@ -87,37 +113,7 @@ def main():
         args.batch, args.reps = 8, 3
     info = machine()
     print(describe(info))
-
-    rng = np.random.default_rng(0)
-    images = tf.constant(rng.uniform(0, 1, (args.batch, 32, 32, 3)), tf.float32)
-    labels = tf.constant(rng.integers(0, 10, args.batch), tf.int32)
-    cases = {}
-    for name, (after_activation, jit_compile) in VARIANTS.items():
-        step = training_step(make_weights(rng), after_activation, jit_compile)
-        cases[name] = lambda step=step: step(images, labels).numpy()
-    progress = tf.keras.utils.Progbar(len(cases) * args.reps, unit_name="timing")
-    seconds = interleaved_medians(cases, args.reps, calls=3, progress=progress)
-
-    base = seconds["no quantization"]
-    print(f"\nOne SGD step, batch {args.batch}, float32: ms per step (overhead over no quantization)")
-    for name, value in seconds.items():
-        print(f"{name:32s}{value * 1e3:9.1f}  ({(value / base - 1) * 100:+6.1f}%)")
-    ours = seconds["softround_ops"] - base
-    theirs = seconds["tfc formula as TF ops"] - base
-    relu = seconds["one more ReLU"] - base
-    print(
-        f"softround_ops' overhead: {ours / theirs:.2f} of the TF-ops formula's, "
-        f"{ours / relu:.2f} of one more ReLU's"
-    )
-
-    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-    with open(args.json, "w") as out:
-        json.dump(
-            {"machine": info, "reps": args.reps, "batch": args.batch, "seconds": seconds},
-            out,
-            indent=1,
-        )
-    print(f"results written to {args.json}")
+    write_json(args.json, {"machine": info, **run(args.batch, args.reps)})
 
 
 if __name__ == "__main__":

@@ -13,14 +13,13 @@ memory roofline. Medians of interleaved repetitions, in tf.functions.
 """
 
 import argparse
-import json
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from _common import describe, interleaved_medians, machine  # noqa: E402
+from _common import describe, interleaved_medians, machine, write_json  # noqa: E402
 
 import softround_ops as sro  # noqa: E402
 
@@ -79,23 +78,14 @@ def roofline(x, dy):
     return {"fwd": forward, "fwd+bwd": forward_backward}
 
 
-def main():
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--reps", type=int, default=7, help="interleaved repetitions")
-    parser.add_argument("--quick", action="store_true", help="2^16 elements (NCHW: 4 planes of 64 x 16 x 16)")
-    parser.add_argument("--json", default="benchmarks/layouts.json", help="where to write the results")
-    args = parser.parse_args()
-    info = machine()
-    print(describe(info))
-
+def run(quick=False, reps=7):
+    """Times every layout, prints the table; the results as JSON data."""
     rng = np.random.default_rng(0)
-    rows, columns = (256, 256) if args.quick else (4096, 4096)
-    reps = 3 if args.quick else args.reps
+    rows, columns = (256, 256) if quick else (4096, 4096)
+    reps = 3 if quick else reps
     cases = {}
     for name, (x_shape, alpha_shape) in layouts(rows, columns).items():
-        if args.quick and name == "per channel (NCHW)":
+        if quick and name == "per channel (NCHW)":
             x_shape = (4, 64, 16, 16)
         x = tf.constant(rng.uniform(-4, 4, x_shape), tf.float32)
         dy = tf.constant(rng.uniform(0.5, 1.5, x_shape), tf.float32)
@@ -124,20 +114,25 @@ def main():
             else ""
         )
         print(f"{name:26s}" + "".join(cells) + extra)
+    return {
+        "reps": reps,
+        "elements": rows * columns,
+        "seconds": [{"layout": n, "pass": p, "seconds": s} for (n, p), s in seconds.items()],
+    }
 
-    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-    with open(args.json, "w") as out:
-        json.dump(
-            {
-                "machine": info,
-                "reps": reps,
-                "elements": rows * columns,
-                "seconds": [{"layout": n, "pass": p, "seconds": s} for (n, p), s in seconds.items()],
-            },
-            out,
-            indent=1,
-        )
-    print(f"results written to {args.json}")
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--reps", type=int, default=7, help="interleaved repetitions")
+    parser.add_argument("--quick", action="store_true", help="2^16 elements (NCHW: 4 planes of 64 x 16 x 16)")
+    parser.add_argument("--json", default="benchmarks/layouts.json", help="where to write the results")
+    args = parser.parse_args()
+    info = machine()
+    print(describe(info))
+    results = {"machine": info, **run(args.quick, args.reps)}
+    write_json(args.json, results)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def run_script(name, tmp_path):
 
 
 @pytest.mark.skipif(not os.path.exists(BENCH), reason="benchmarks/ is not next to tests/")
-def test_quick_benchmark_times_the_eager_fallback_and_records_the_cpu(tmp_path):
+def test_quick_benchmark_times_the_eager_fallback_layouts_and_a_training_step_and_records_the_cpu(tmp_path):
     out = tmp_path / "results.json"
     result = subprocess.run(
         [
@@ -51,6 +51,8 @@ def test_quick_benchmark_times_the_eager_fallback_and_records_the_cpu(tmp_path):
             BENCH,
             "--quick",
             "--no-family",
+            "--layouts",
+            "--e2e",
             "--json",
             str(out),
             "--plot",
@@ -67,6 +69,9 @@ def test_quick_benchmark_times_the_eager_fallback_and_records_the_cpu(tmp_path):
         r["case"] for r in data["eager_seconds"]
     }
     assert data["machine"]["cpu_level"] in ("v4", "v3", "v2", "baseline")
+    assert "alpha grad cost" in result.stdout and "softround_ops' overhead" in result.stdout
+    assert {row["layout"] for row in data["layouts"]["seconds"]} >= {"scalar", "per row", "per element"}
+    assert {"no quantization", "softround_ops", "one more ReLU"} <= set(data["e2e"]["seconds"])
 
 
 @pytest.mark.skipif(not os.path.exists(BENCH), reason="benchmarks/ is not next to tests/")
