@@ -1,5 +1,5 @@
-"""What every benchmark here shares: the machine it ran on, and timing by
-medians of interleaved repetitions."""
+"""What every benchmark here shares: the machine it ran on, timing by
+medians of interleaved repetitions, and the JSON it writes."""
 
 import json
 import os

@@ -400,7 +400,7 @@ def main():
     if args.layouts:
         data["layouts"] = bench_layouts.run(quick=args.quick, reps=args.reps)
     if args.e2e:
-        data["e2e"] = bench_e2e.run(batch=8, reps=3) if args.quick else bench_e2e.run(reps=2 * args.reps + 1)
+        data["e2e"] = bench_e2e.run(reps=2 * args.reps + 1, quick=args.quick)
     write_json(args.json, data)
     plot(results, cases, sizes, args.plot)
 

@@ -131,8 +131,7 @@ def main():
     args = parser.parse_args()
     info = machine()
     print(describe(info))
-    results = {"machine": info, **run(args.quick, args.reps)}
-    write_json(args.json, results)
+    write_json(args.json, {"machine": info, **run(args.quick, args.reps)})
 
 
 if __name__ == "__main__":
