@@ -122,21 +122,43 @@ def test_seed_sine_code_agrees_inside_the_band(backend):
     np.testing.assert_allclose(soft_round(x, 0.3, mode="sine"), seed_approx_round_sin(x, 0.3), atol=1e-12)
 
 
+def exactly_rounded(values, dtype_name):
+    """float64 values rounded once to nearest-even in the 16-bit dtype (numpy's
+    half cast rounds from double directly; bfloat16's would go through float32)."""
+    if dtype_name == "float16":
+        return np.asarray(values).astype(np.float16)
+    mantissa, exponent = np.frexp(values)
+    return np.ldexp(np.round(np.ldexp(mantissa, 8)), exponent - 8).astype(DTYPES[dtype_name][1])
+
+
+def ulps_apart(a, b):
+    """|a - b| in units in the last place of a 16-bit dtype (bit patterns made monotonic)."""
+
+    def ordered(v):
+        bits = np.asarray(v).view(np.int16).astype(np.int32)
+        return np.where(bits < 0, -32768 - bits, bits)
+
+    return np.abs(ordered(a) - ordered(b))
+
+
 @pytest.mark.parametrize("dtype_name", ["float16", "bfloat16"])
 @pytest.mark.parametrize("mode", softround_ops.MODES)
-@pytest.mark.parametrize("alpha_layout", ["scalar", "per-element"])
-def test_16_bit_types_are_float32_rounded_once(dtype_name, mode, alpha_layout):
-    """The kernels compute half and bfloat16 in float32 and round once: bit for bit
-    what the float32 op gives on the widened inputs, over several chunks and a tail."""
-    tf_dtype = DTYPES[dtype_name][0]
+@pytest.mark.parametrize("alpha_layout", ["scalar", "per-element", "per-channel"])
+def test_16_bit_types_are_within_one_ulp_of_the_exactly_rounded_result(dtype_name, mode, alpha_layout):
+    """Half and bfloat16 values and slopes are computed in float32 with polynomials
+    sized for 11 and 8 significant bits and rounded once: within one unit in the
+    last place of the exactly rounded result (the float64 op on the same inputs),
+    over several chunks and a tail, for each alpha layout's loop."""
+    tf_dtype, np_dtype = DTYPES[dtype_name]
     rng = np.random.default_rng(3)
-    n = 3 * 1024 + 77
-    x = tf.cast(tf.constant(rng.uniform(-40, 40, n), tf.float32), tf_dtype)
-    dy = tf.cast(tf.constant(rng.uniform(-2, 2, n), tf.float32), tf_dtype)
+    shape = (47, 67)  # 3149 elements: three chunks of 1024 and a tail
+    x = tf.cast(tf.constant(rng.uniform(-40, 40, shape), tf.float32), tf_dtype)
+    dy = tf.cast(tf.constant(rng.uniform(-2, 2, shape), tf.float32), tf_dtype)
     low, high = {"tanh": (0.5, 20.0), "sigmoid": (1.0, 20.0), "sine": (0.1, 1.0), "ste": (0.0, 1.0)}[mode]
     alpha = MODE_ALPHAS[mode][1 if mode != "ste" else 0]
-    if alpha_layout == "per-element":
-        alpha = tf.cast(tf.constant(rng.uniform(low, high, n), tf.float32), tf_dtype)
+    if alpha_layout != "scalar":
+        alpha_shape = shape if alpha_layout == "per-element" else shape[-1:]
+        alpha = tf.cast(tf.constant(rng.uniform(low, high, alpha_shape), tf.float32), tf_dtype)
 
     def forward_and_gradient(x, dy, alpha):
         with tf.GradientTape() as tape:
@@ -145,10 +167,40 @@ def test_16_bit_types_are_float32_rounded_once(dtype_name, mode, alpha_layout):
         return y, tape.gradient(y, x, output_gradients=dy)
 
     y, dx = forward_and_gradient(x, dy, alpha)
-    wide = tf.cast(alpha, tf.float32) if alpha_layout == "per-element" else alpha
-    y32, dx32 = forward_and_gradient(tf.cast(x, tf.float32), tf.cast(dy, tf.float32), wide)
+    wide = alpha if alpha_layout == "scalar" else tf.cast(alpha, tf.float64)
+    y64, dx64 = forward_and_gradient(tf.cast(x, tf.float64), tf.cast(dy, tf.float64), wide)
     assert y.dtype == tf_dtype and dx.dtype == tf_dtype
-    for got, want in [(y, y32), (dx, dx32)]:
-        np.testing.assert_array_equal(
-            tf.bitcast(got, tf.uint16).numpy(), tf.bitcast(tf.cast(want, tf_dtype), tf.uint16).numpy()
-        )
+    for got, exact in [(y, y64), (dx, dx64)]:
+        distance = ulps_apart(got.numpy(), exactly_rounded(exact.numpy(), dtype_name))
+        assert distance.max() <= 1, (np.argmax(distance), distance.max())
+
+
+@pytest.mark.parametrize("dtype_name", ["float16", "bfloat16"])
+@pytest.mark.parametrize("mode", ["tanh", "sigmoid", "sine"])
+def test_every_16_bit_input_is_within_one_ulp(dtype_name, mode):
+    """All 65536 bit patterns of the dtype (NaN and infinities included), at a
+    soft and a sharp alpha: values and slopes within one ulp of the exactly
+    rounded result, non-finite inputs as the float64 op treats them. Results
+    below float32's smallest normal number are flushed to zero, as
+    TensorFlow's CPU kernels flush them."""
+    tf_dtype = DTYPES[dtype_name][0]
+    tiny = np.finfo(np.float32).tiny
+    x = tf.bitcast(tf.constant(np.arange(-32768, 32768, dtype=np.int16)), tf_dtype)
+    x64 = tf.cast(x, tf.float64)
+    # alphas that every dtype holds exactly, so both ops see the same one
+    for alpha in {"tanh": (2.0, 40.0), "sigmoid": (2.0, 40.0), "sine": (0.25, 0.875)}[mode]:
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch([x, x64])
+            y = softround_ops.soft_round(x, alpha, mode=mode)
+            y64 = softround_ops.soft_round(x64, alpha, mode=mode)
+        dx, dx64 = tape.gradient(y, x), tape.gradient(y64, x64)
+        assert y.dtype == tf_dtype and dx.dtype == tf_dtype
+        for got, exact in [(y, y64), (dx, dx64)]:
+            got, exact = got.numpy(), exact.numpy()
+            nan = np.isnan(exact)
+            np.testing.assert_array_equal(np.isnan(got.astype(np.float32)), nan)
+            flushed = np.abs(exact) < tiny
+            np.testing.assert_array_equal(got[flushed & ~nan].astype(np.float32), 0.0)
+            compared = ~nan & ~flushed
+            distance = ulps_apart(got[compared], exactly_rounded(exact[compared], dtype_name))
+            assert distance.max() <= 1, (alpha, np.argmax(distance), distance.max())

@@ -11,7 +11,15 @@ coefficients are rounded to the type, and the degree is the smallest whose
 rounded polynomial stays within 2^-(mantissa + 2) of the function on a
 dense grid: a quarter of the unit in the last place at 1, small against
 the roundings of its own evaluation. Taylor series of the same accuracy
-need one to seven more terms (docs/design.md). Needs mpmath.
+need one to seven more terms (docs/design.md).
+
+Half and bfloat16 results are computed in float and rounded once to 11 or 8
+significant bits, so float has a second and third set sized for them:
+within 2^-(mantissa + 4) of the 16-bit type's mantissa (2^-14 for half,
+2^-11 for bfloat16), a sixteenth of the result's unit in the last place,
+which leaves room for the formulas around the polynomial to double or
+triple it and still round within one unit of the exactly rounded result.
+Needs mpmath.
 """
 
 import argparse
@@ -70,10 +78,13 @@ FUNCTIONS = [
     ),
 ]
 
-# (C++ type, literal suffix, mantissa bits, rounding of an mpf to the type)
+# (C++ type, literal suffix, rounding of an mpf to the type, the Precision
+# of the results the polynomial serves, its bound's exponent)
 TYPES = [
-    ("float", "f", 23, lambda value: _round_to_float(value)),
-    ("double", "", 52, lambda value: float(value)),
+    ("float", "f", lambda value: _round_to_float(value), "kFull", 23 + 2),
+    ("float", "f", lambda value: _round_to_float(value), "kHalf", 10 + 4),
+    ("float", "f", lambda value: _round_to_float(value), "kBFloat16", 7 + 4),
+    ("double", "", lambda value: float(value), "kFull", 52 + 2),
 ]
 
 
@@ -183,11 +194,11 @@ def remez(target, interval, unknowns, iterations=40):
     return coefficients
 
 
-def fit(f, interval, q_at_zero, mantissa, rounding):
+def fit(f, interval, q_at_zero, bound_bits, rounding):
     """(rounded coefficients of q, P's max relative error) of the smallest
-    degree within 2^-(mantissa + 2)."""
+    degree within 2^-bound_bits."""
     target = _Target(f, interval, q_at_zero)
-    bound = mpf(2) ** -(mantissa + 2)
+    bound = mpf(2) ** -bound_bits
     check_grid = _grid(interval[0], interval[1], 3000)
     for unknowns in range(1, 30):
         coefficients = [rounding(c) for c in remez(target, interval, unknowns)]
@@ -214,22 +225,27 @@ def render():
         "#define SOFTROUND_POLYNOMIALS_H_",
         "",
         '#include "softround/horner.h"',
+        '#include "softround/precision.h"',
         "",
         "namespace softround {",
         "namespace detail {",
         "",
-        "// One polynomial per line, as the tool writes it.",
+        "// One polynomial per line, as the tool writes it: Name<P>(t) for results",
+        "// of precision P (softround/precision.h).",
         "// clang-format off",
     ]
     for name, what, f, interval, q_at_zero in FUNCTIONS:
         lines += ["", f"// {what}."]
-        for cpp_type, suffix, mantissa, rounding in TYPES:
-            coefficients, error = fit(f, interval, q_at_zero, mantissa, rounding)
+        for cpp_type in dict.fromkeys(entry[0] for entry in TYPES):
+            lines.append(f"template <Precision P> SOFTROUND_HD {cpp_type} {name}({cpp_type} t);")
+        for cpp_type, suffix, rounding, precision, bound_bits in TYPES:
+            coefficients, error = fit(f, interval, q_at_zero, bound_bits, rounding)
             bits = -math.log2(float(error)) if error > 0 else float("inf")
             literals = ", ".join(_literal(c, suffix) for c in [1.0, *coefficients])
             lines += [
-                f"// {cpp_type}: degree {len(coefficients)}, relative error 2^-{bits:.1f}.",
-                f"SOFTROUND_HD {cpp_type} {name}({cpp_type} t) {{",
+                f"// {cpp_type}, {precision} (bound 2^-{bound_bits}): degree {len(coefficients)}, "
+                f"relative error 2^-{bits:.1f}.",
+                f"template <> SOFTROUND_HD {cpp_type} {name}<Precision::{precision}>({cpp_type} t) {{",
                 f"  return Horner(t, {literals});",
                 "}",
             ]

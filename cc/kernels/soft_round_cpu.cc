@@ -1,7 +1,8 @@
 // The CPU loops: one always-inlined template per (function, mode, quantity,
 // alpha layout) for float and double, instantiated inside entry points
 // compiled per x86-64 level (cpu_levels.h). Half and bfloat16 run the float
-// loops on L1-resident chunks widened to float, and are rounded back once.
+// loops on L1-resident chunks widened to float, and are rounded back once
+// (values and slopes computed to the precision of the 16-bit type).
 #include "cc/kernels/soft_round_cpu.h"
 
 #include <algorithm>
@@ -24,11 +25,11 @@ namespace {
 // take where there is one (VisitElementForms): loop(begin, end, form_type).
 constexpr int64_t kFormBlock = 256;
 
-template <Mode M, typename T, typename Loop>
+template <Mode M, Precision P, typename T, typename Loop>
 SOFTROUND_HD void ForEachFormBlock(const T* alpha, int64_t n, Loop&& loop) {
   for (int64_t begin = 0; begin < n; begin += kFormBlock) {
     const int64_t end = std::min(n, begin + kFormBlock);
-    ModeParams<M, T>::VisitElementForms(
+    ModeParams<M, T, P>::VisitElementForms(
         alpha + begin, end - begin,
         [&](auto form_type)
             SOFTROUND_LAMBDA_INLINE { loop(begin, end, form_type); });
@@ -38,18 +39,18 @@ SOFTROUND_HD void ForEachFormBlock(const T* alpha, int64_t n, Loop&& loop) {
 // The forward value and slope, with tanh's form chosen once per scalar alpha.
 // Per-element alphas: no omp simd there, which would keep the per-lane forms
 // in memory and fail to vectorize; the auto-vectorizer scalarizes them.
-template <Mode M, typename T, bool kAlphaPerElement>
+template <Mode M, Precision P, bool kAlphaPerElement, typename T>
 SOFTROUND_HD void ForwardLoop(const T* x, const T* alpha, T* y, int64_t n) {
-  using Params = ModeParams<M, T>;
+  using Params = ModeParams<M, T, P>;
   if constexpr (kAlphaPerElement) {
-    ForEachFormBlock<M>(alpha, n,
-                        [&](int64_t begin, int64_t end, auto form_type)
-                            SOFTROUND_LAMBDA_INLINE {
-                              using Form = typename decltype(form_type)::Type;
-                              for (int64_t i = begin; i < end; ++i) {
-                                y[i] = SoftRound<M>(x[i], Form(alpha[i]));
-                              }
-                            });
+    ForEachFormBlock<M, P>(alpha, n,
+                           [&](int64_t begin, int64_t end,
+                               auto form_type) SOFTROUND_LAMBDA_INLINE {
+                             using Form = typename decltype(form_type)::Type;
+                             for (int64_t i = begin; i < end; ++i) {
+                               y[i] = SoftRound<M>(x[i], Form(alpha[i]));
+                             }
+                           });
   } else {
     Params(alpha[0]).VisitForm([&](const auto& form) SOFTROUND_LAMBDA_INLINE {
 #pragma omp simd
@@ -63,11 +64,11 @@ SOFTROUND_HD void ForwardLoop(const T* x, const T* alpha, T* y, int64_t n) {
 // tanh's value (kSlope: false) or dy times its slope for per-element alphas
 // whose moderate-form constants were built once (BuildTanhTable): the
 // arithmetic of a scalar alpha, plus loads of the table.
-template <bool kSlope, typename T>
+template <bool kSlope, Precision P, typename T>
 SOFTROUND_HD void TanhFormsLoop(const T* dy, const T* x, const T* forms,
                                 int64_t stride, T* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
-    const tanh_form::Moderate<T> form(forms + i, stride);
+    const tanh_form::Moderate<T, P> form(forms + i, stride);
     if constexpr (kSlope) {
       out[i] = dy[i] * SoftRoundSlope<Mode::kTanh>(x[i], form);
     } else {
@@ -93,20 +94,20 @@ SOFTROUND_HD void TanhDerivativesLoop(const T* dy, const T* x, const T* table,
   }
 }
 
-template <Mode M, typename T, bool kAlphaPerElement>
+template <Mode M, Precision P, bool kAlphaPerElement, typename T>
 SOFTROUND_HD void BackwardLoop(const T* dy, const T* x, const T* alpha, T* dx,
                                int64_t n) {
-  using Params = ModeParams<M, T>;
+  using Params = ModeParams<M, T, P>;
   if constexpr (kAlphaPerElement) {
-    ForEachFormBlock<M>(alpha, n,
-                        [&](int64_t begin, int64_t end, auto form_type)
-                            SOFTROUND_LAMBDA_INLINE {
-                              using Form = typename decltype(form_type)::Type;
-                              for (int64_t i = begin; i < end; ++i) {
-                                dx[i] = dy[i] *
-                                        SoftRoundSlope<M>(x[i], Form(alpha[i]));
-                              }
-                            });
+    ForEachFormBlock<M, P>(
+        alpha, n,
+        [&](int64_t begin, int64_t end, auto form_type)
+            SOFTROUND_LAMBDA_INLINE {
+              using Form = typename decltype(form_type)::Type;
+              for (int64_t i = begin; i < end; ++i) {
+                dx[i] = dy[i] * SoftRoundSlope<M>(x[i], Form(alpha[i]));
+              }
+            });
   } else {
     Params(alpha[0]).VisitForm([&](const auto& form) SOFTROUND_LAMBDA_INLINE {
 #pragma omp simd
@@ -195,6 +196,23 @@ SOFTROUND_HD void QuantityLoop(const T* dy, const T* x, const T* alpha,
   }
 }
 
+// visit(p), p() the run-time precision as a constant expression; only float
+// computes 16-bit results, every other type its own precision.
+template <Precision P>
+using PrecisionTag = std::integral_constant<Precision, P>;
+template <typename T, typename Visitor>
+SOFTROUND_HD void VisitPrecision(Precision precision, Visitor&& visit) {
+  if constexpr (std::is_same<T, float>::value) {
+    if (precision == Precision::kHalf) {
+      return visit(PrecisionTag<Precision::kHalf>());
+    }
+    if (precision == Precision::kBFloat16) {
+      return visit(PrecisionTag<Precision::kBFloat16>());
+    }
+  }
+  visit(PrecisionTag<Precision::kFull>());
+}
+
 // ste's gradient is dy itself: a copy, unless it is computed in place.
 template <typename S>
 void PassGradient(const S* dy, S* dx, int64_t n) {
@@ -215,16 +233,25 @@ SOFTROUND_HD void DispatchQuantity(const LoopSpec& spec, const T* dy,
     if (stride > 0 && spec.with_alpha) {
       return TanhDerivativesLoop(dy, x, alpha, stride, out, alpha_products, n);
     }
-    if (stride > 0 && spec.quantity == Quantity::kValue) {
-      return TanhFormsLoop<false>(dy, x, alpha, stride, out, n);
+    if (stride > 0) {
+      return VisitPrecision<T>(
+          spec.precision, [&](auto p) SOFTROUND_LAMBDA_INLINE {
+            if (spec.quantity == Quantity::kValue) {
+              return TanhFormsLoop<false, p()>(dy, x, alpha, stride, out, n);
+            }
+            TanhFormsLoop<true, p()>(dy, x, alpha, stride, out, n);
+          });
     }
-    if (stride > 0) return TanhFormsLoop<true>(dy, x, alpha, stride, out, n);
   }
   switch (spec.quantity) {
     case Quantity::kValue:
       if constexpr (kFastForward) {
-        if (per_element) return ForwardLoop<M, T, true>(x, alpha, out, n);
-        return ForwardLoop<M, T, false>(x, alpha, out, n);
+        return VisitPrecision<T>(
+            spec.precision, [&](auto p) SOFTROUND_LAMBDA_INLINE {
+              if (per_element)
+                return ForwardLoop<M, p(), true>(x, alpha, out, n);
+              ForwardLoop<M, p(), false>(x, alpha, out, n);
+            });
       }
       SOFTROUND_QUANTITY_LOOP(Quantity::kValue, false);
     case Quantity::kDx:
@@ -232,8 +259,13 @@ SOFTROUND_HD void DispatchQuantity(const LoopSpec& spec, const T* dy,
       if constexpr (kFastForward && M == Mode::kSte) {
         return PassGradient(dy, out, n);
       } else if constexpr (kFastForward) {
-        if (per_element) return BackwardLoop<M, T, true>(dy, x, alpha, out, n);
-        return BackwardLoop<M, T, false>(dy, x, alpha, out, n);
+        return VisitPrecision<T>(
+            spec.precision, [&](auto p) SOFTROUND_LAMBDA_INLINE {
+              if (per_element) {
+                return BackwardLoop<M, p(), true>(dy, x, alpha, out, n);
+              }
+              BackwardLoop<M, p(), false>(dy, x, alpha, out, n);
+            });
       }
       SOFTROUND_QUANTITY_LOOP(Quantity::kDx, false);
     case Quantity::kDxx:
@@ -337,11 +369,16 @@ void RunFloatLoop(const LoopSpec& spec, const float* dy, const float* x,
 constexpr int64_t kChunk = 1024;
 
 // 16-bit types: chunk by chunk, widen, run the float loop in place, narrow.
-// Every value is computed in float and rounded once, as on the GPU.
+// Every value is computed in float and rounded once; values and slopes with
+// polynomials sized for the type's significand (within one ulp of the
+// exactly rounded result), the rest of the family at float's precision.
 template <typename S>
-void ChunkedLoop(const LoopSpec& spec, const S* dy, const S* x, const S* alpha,
-                 bool per_element, float bound, S* out, float* alpha_products,
-                 int64_t n) {
+void ChunkedLoop(const LoopSpec& spec_of_type, const S* dy, const S* x,
+                 const S* alpha, bool per_element, float bound, S* out,
+                 float* alpha_products, int64_t n) {
+  LoopSpec spec = spec_of_type;
+  spec.precision = std::is_same<S, Float16Bits>::value ? Precision::kHalf
+                                                       : Precision::kBFloat16;
   const bool passes_dy = spec.function == Function::kForward &&
                          spec.mode == Mode::kSte &&
                          spec.quantity == Quantity::kDx && !spec.with_alpha;

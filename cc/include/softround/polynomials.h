@@ -6,40 +6,72 @@
 #define SOFTROUND_POLYNOMIALS_H_
 
 #include "softround/horner.h"
+#include "softround/precision.h"
 
 namespace softround {
 namespace detail {
 
-// One polynomial per line, as the tool writes it.
+// One polynomial per line, as the tool writes it: Name<P>(t) for results
+// of precision P (softround/precision.h).
 // clang-format off
 
 // (e^r - 1) / r on |r| <= ln2 / 2, ExpInRange's reduced argument: e^r - 1 = r P(r).
-// float: degree 5, relative error 2^-25.2.
-SOFTROUND_HD float ExpM1OverR(float t) {
+template <Precision P> SOFTROUND_HD float ExpM1OverR(float t);
+template <Precision P> SOFTROUND_HD double ExpM1OverR(double t);
+// float, kFull (bound 2^-25): degree 5, relative error 2^-25.2.
+template <> SOFTROUND_HD float ExpM1OverR<Precision::kFull>(float t) {
   return Horner(t, 0x1p+0f, 0x1p-1f, 0x1.5554dcp-3f, 0x1.5555bap-5f, 0x1.120b98p-7f, 0x1.6c6a1cp-10f);
 }
-// double: degree 10, relative error 2^-54.5.
-SOFTROUND_HD double ExpM1OverR(double t) {
+// float, kHalf (bound 2^-14): degree 3, relative error 2^-14.9.
+template <> SOFTROUND_HD float ExpM1OverR<Precision::kHalf>(float t) {
+  return Horner(t, 0x1p+0f, 0x1.0000a8p-1f, 0x1.56dff4p-3f, 0x1.55acd2p-5f);
+}
+// float, kBFloat16 (bound 2^-11): degree 3, relative error 2^-14.9.
+template <> SOFTROUND_HD float ExpM1OverR<Precision::kBFloat16>(float t) {
+  return Horner(t, 0x1p+0f, 0x1.0000a8p-1f, 0x1.56dff4p-3f, 0x1.55acd2p-5f);
+}
+// double, kFull (bound 2^-54): degree 10, relative error 2^-54.5.
+template <> SOFTROUND_HD double ExpM1OverR<Precision::kFull>(double t) {
   return Horner(t, 0x1p+0, 0x1.0000000000001p-1, 0x1.555555555554dp-3, 0x1.5555555553d52p-5, 0x1.11111111144eap-7, 0x1.6c16c178942p-10, 0x1.a01a018c15221p-13, 0x1.a019b8e84b0a5p-16, 0x1.71de5a5b9051dp-19, 0x1.2891b56cdf212p-22, 0x1.aeab19c3097e8p-26);
 }
 
 // sin(v) / v in t = v^2 for 0 <= v <= pi / 2: sin(v) = v P(v^2).
-// float: degree 4, relative error 2^-26.3.
-SOFTROUND_HD float SinOverV(float t) {
+template <Precision P> SOFTROUND_HD float SinOverV(float t);
+template <Precision P> SOFTROUND_HD double SinOverV(double t);
+// float, kFull (bound 2^-25): degree 4, relative error 2^-26.3.
+template <> SOFTROUND_HD float SinOverV<Precision::kFull>(float t) {
   return Horner(t, 0x1p+0f, -0x1.55554cp-3f, 0x1.110ed2p-7f, -0x1.9f6faap-13f, 0x1.5db8ecp-19f);
 }
-// double: degree 8, relative error 2^-56.1.
-SOFTROUND_HD double SinOverV(double t) {
+// float, kHalf (bound 2^-14): degree 3, relative error 2^-19.8.
+template <> SOFTROUND_HD float SinOverV<Precision::kHalf>(float t) {
+  return Horner(t, 0x1p+0f, -0x1.55510ep-3f, 0x1.1070ep-7f, -0x1.84d504p-13f);
+}
+// float, kBFloat16 (bound 2^-11): degree 2, relative error 2^-12.8.
+template <> SOFTROUND_HD float SinOverV<Precision::kBFloat16>(float t) {
+  return Horner(t, 0x1p+0f, -0x1.543afcp-3f, 0x1.f5bc7cp-8f);
+}
+// double, kFull (bound 2^-54): degree 8, relative error 2^-56.1.
+template <> SOFTROUND_HD double SinOverV<Precision::kFull>(double t) {
   return Horner(t, 0x1p+0, -0x1.5555555555555p-3, 0x1.11111111110cp-7, -0x1.a01a01a014837p-13, 0x1.71de3a52841c2p-19, -0x1.ae6454c99e3e8p-26, 0x1.6123cab7840abp-33, -0x1.ae42ff66f4242p-41, 0x1.88266420d0babp-49);
 }
 
 // atanh(s) / s in t = s^2 for |s| <= 1/3, LogOfRatio's s: log = 2 s P(s^2).
-// float: degree 4, relative error 2^-27.3.
-SOFTROUND_HD float AtanhOverS(float t) {
+template <Precision P> SOFTROUND_HD float AtanhOverS(float t);
+template <Precision P> SOFTROUND_HD double AtanhOverS(double t);
+// float, kFull (bound 2^-25): degree 4, relative error 2^-27.3.
+template <> SOFTROUND_HD float AtanhOverS<Precision::kFull>(float t) {
   return Horner(t, 0x1p+0f, 0x1.5555p-2f, 0x1.99d236p-3f, 0x1.1eb9cep-3f, 0x1.1ee91cp-3f);
 }
-// double: degree 9, relative error 2^-54.2.
-SOFTROUND_HD double AtanhOverS(double t) {
+// float, kHalf (bound 2^-14): degree 2, relative error 2^-16.8.
+template <> SOFTROUND_HD float AtanhOverS<Precision::kHalf>(float t) {
+  return Horner(t, 0x1p+0f, 0x1.54709ap-2f, 0x1.cbc952p-3f);
+}
+// float, kBFloat16 (bound 2^-11): degree 1, relative error 2^-11.1.
+template <> SOFTROUND_HD float AtanhOverS<Precision::kBFloat16>(float t) {
+  return Horner(t, 0x1p+0f, 0x1.69a018p-2f);
+}
+// double, kFull (bound 2^-54): degree 9, relative error 2^-54.2.
+template <> SOFTROUND_HD double AtanhOverS<Precision::kFull>(double t) {
   return Horner(t, 0x1p+0, 0x1.555555555594p-2, 0x1.99999998ea67ap-3, 0x1.24924978c8489p-3, 0x1.c71c4a2d16ed6p-4, 0x1.7462572bf9a24p-4, 0x1.3aa8afffb7ef7p-4, 0x1.1643eea6816d5p-4, 0x1.957020dea4cp-5, 0x1.6b80f78b10b92p-4);
 }
 

@@ -22,6 +22,7 @@
 
 #include "softround/horner.h"
 #include "softround/polynomials.h"
+#include "softround/precision.h"
 
 namespace softround {
 
@@ -56,6 +57,11 @@ struct Spec {
   // entries apart, not alpha: tanh_form::Moderate's for a value or slope,
   // TanhDerivatives' for a slope with alpha's terms (cpu::BuildTanhTable).
   int64_t tanh_table_stride = 0;
+  // CPU loops only: the precision the values and slopes (kValue, kDx
+  // without with_alpha) are computed to; a 16-bit type's where float
+  // results are rounded to it. Every other quantity is computed to the
+  // compute type's own.
+  Precision precision = Precision::kFull;
 };
 
 // Every derivative of an element at once; a caller reads the fields it
@@ -111,7 +117,8 @@ struct ExpResult {
   T expm1;
 };
 
-template <typename T>
+// P: the precision of the results it serves (precision.h).
+template <typename T, Precision P = Precision::kFull>
 SOFTROUND_HD ExpResult<T> ExpInRange(T z) {
   using UInt = typename Traits<T>::UInt;
   constexpr int kMant = Traits<T>::kMantissaBits;
@@ -126,7 +133,7 @@ SOFTROUND_HD ExpResult<T> ExpInRange(T z) {
   const UInt k_bits = BitCast<UInt>(shifted) - BitCast<UInt>(kRoundMagic);
   const T scale =
       BitCast<T>((k_bits + UInt(Traits<T>::kExponentBias)) << kMant);
-  const T p = r * ExpM1OverR(r);  // e^r - 1
+  const T p = r * ExpM1OverR<P>(r);  // e^r - 1
   ExpResult<T> result;
   result.exp = scale * p + scale;
   // scale (1 + p) - 1, arranged to be exact for k = 0 and tiny z.
@@ -135,17 +142,17 @@ SOFTROUND_HD ExpResult<T> ExpInRange(T z) {
 }
 
 // exp(z) for z <= 0, exactly 0 below kExpArgMin.
-template <typename T>
+template <typename T, Precision P = Precision::kFull>
 SOFTROUND_HD T ExpOfNonPositive(T z) {
   const bool underflow = z < T(Traits<T>::kExpArgMin);
-  const T e = ExpInRange(underflow ? T(Traits<T>::kExpArgMin) : z).exp;
+  const T e = ExpInRange<T, P>(underflow ? T(Traits<T>::kExpArgMin) : z).exp;
   return underflow ? T(0) : e;
 }
 
 // sin(v) for 0 <= v <= pi/2.
-template <typename T>
+template <typename T, Precision P = Precision::kFull>
 SOFTROUND_HD T SinToHalfPi(T v) {
-  return v * SinOverV(v * v);
+  return v * SinOverV<P>(v * v);
 }
 
 // log(a / b) for positive normal a and b with one division: a = 2^ka ma,
@@ -170,7 +177,7 @@ SOFTROUND_HD T LogOfRatio(T a, T b, T difference) {
       BitCast<T>((UInt(Traits<T>::kExponentBias) - UInt(ka)) << kMant);
   const T numerator = ka == kb ? difference * unscale : ma - mb;
   const T s = numerator / (ma + mb);
-  const T series = T(2) * s * AtanhOverS(s * s);
+  const T series = T(2) * s * AtanhOverS<Precision::kFull>(s * s);
   const T k = T(ka - kb);
   return k * kLn2Hi + (k * kLn2Lo + series);
 }
@@ -221,11 +228,13 @@ SOFTROUND_HD bool IsFinite(T x) {
 
 // Per-mode constants derived from alpha once per alpha value (once per call
 // for a scalar alpha), and c(u), c'(u) for u = |r| in [0, 1/2]. T is the
-// compute type, float or double. A mode whose formula depends on the range
-// of alpha splits it into forms; VisitForm hands a loop over a scalar alpha
-// the one form that applies, so the loop carries no per-element select
-// between forms.
-template <Mode M, typename T>
+// compute type, float or double; P the precision of the results (a 16-bit
+// type's: c and c' with polynomials sized for it; the constants from alpha
+// and the other derivatives stay at T's own). A mode whose formula depends
+// on the range of alpha splits it into forms; VisitForm hands a loop over a
+// scalar alpha the one form that applies, so the loop carries no
+// per-element select between forms.
+template <Mode M, typename T, Precision P = Precision::kFull>
 struct ModeParams;
 
 // The type of the form that a loop over per-element alphas constructs from
@@ -254,7 +263,7 @@ struct Identity {
 // g a normal number (alpha <= -kExpArgMin, so -2 alpha u is in exp's range):
 // s = 1 / (E h + 1) with h = 1 / g, so c = (1 - E) / (E (1 - g) h + (1 - g))
 // with 1 - E from expm1.
-template <typename T>
+template <typename T, Precision P = Precision::kFull>
 struct Moderate {
   static constexpr bool identity = false;
   T minus_two_alpha;
@@ -292,12 +301,13 @@ struct Moderate {
         slope_scale(T(2) * alpha * (T(1) + g.exp) / -g.expm1) {}
   // Exactly 1/2 at u = 1/2, where E = g (half-integers stay fixed).
   SOFTROUND_HD T Fraction(T u) const {
-    const detail::ExpResult<T> e = detail::ExpInRange(minus_two_alpha * u);
+    const detail::ExpResult<T> e =
+        detail::ExpInRange<T, P>(minus_two_alpha * u);
     const T c = -e.expm1 / (e.exp * one_minus_g_inv_g + one_minus_g);
     return u == T(0.5) ? T(0.5) : c;
   }
   SOFTROUND_HD T Slope(T u) const {
-    const T e = detail::ExpInRange(minus_two_alpha * u).exp;
+    const T e = detail::ExpInRange<T, P>(minus_two_alpha * u).exp;
     const T s = T(1) / (e * inv_g + T(1));
     return slope_scale * (s * (T(1) - s));
   }
@@ -305,7 +315,7 @@ struct Moderate {
 
 // g not a normal number: 1 - E and 1 - g are 1 to working precision
 // wherever c is not negligible, and s = q / (1 + q), q = e^{-alpha (1 - 2u)}.
-template <typename T>
+template <typename T, Precision P = Precision::kFull>
 struct Sharp {
   static constexpr bool identity = false;
   T alpha;
@@ -313,11 +323,11 @@ struct Sharp {
   SOFTROUND_HD explicit Sharp(T a) : alpha(a) {}
   // q = 1 at u = 1/2: exactly 1/2 there.
   SOFTROUND_HD T Fraction(T u) const {
-    const T q = detail::ExpOfNonPositive(-alpha * (T(1) - T(2) * u));
+    const T q = detail::ExpOfNonPositive<T, P>(-alpha * (T(1) - T(2) * u));
     return q / (T(1) + q);
   }
   SOFTROUND_HD T Slope(T u) const {
-    const T q = detail::ExpOfNonPositive(-alpha * (T(1) - T(2) * u));
+    const T q = detail::ExpOfNonPositive<T, P>(-alpha * (T(1) - T(2) * u));
     const T inv = T(1) / (T(1) + q);
     return alpha * (q * inv) * inv * T(2);
   }
@@ -400,12 +410,12 @@ struct TanhDerivatives {
   }
 };
 
-template <typename T>
-struct ModeParams<Mode::kTanh, T> {
+template <typename T, Precision P>
+struct ModeParams<Mode::kTanh, T, P> {
   bool identity;
   bool sharp;
-  tanh_form::Moderate<T> moderate_form;
-  tanh_form::Sharp<T> sharp_form;
+  tanh_form::Moderate<T, P> moderate_form;
+  tanh_form::Sharp<T, P> sharp_form;
   TanhDerivatives<T> derivatives;
 
   // Unused forms get a safe alpha, so that every member stays finite.
@@ -439,7 +449,7 @@ struct ModeParams<Mode::kTanh, T> {
   SOFTROUND_HD static void VisitElementForms(const T* alpha, int64_t n,
                                              Visitor&& visit) {
     if (AllModerate(alpha, n)) {
-      visit(FormType<tanh_form::Moderate<T>>());
+      visit(FormType<tanh_form::Moderate<T, P>>());
     } else {
       visit(FormType<ModeParams>());
     }
@@ -475,20 +485,20 @@ struct SingleForm {
 
 // sigmoid: c(f) = sigmoid(alpha (f - 1/2)). On [0, 1/2], with
 // p = exp(-alpha (1/2 - u)): c(u) = p / (1 + p), c'(u) = alpha p / (1 + p)^2.
-template <typename T>
-struct ModeParams<Mode::kSigmoid, T>
-    : SingleForm<ModeParams<Mode::kSigmoid, T>> {
+template <typename T, Precision P>
+struct ModeParams<Mode::kSigmoid, T, P>
+    : SingleForm<ModeParams<Mode::kSigmoid, T, P>> {
   T alpha;
   static constexpr bool identity = false;
 
   SOFTROUND_HD explicit ModeParams(T a) : alpha(a) {}
 
   SOFTROUND_HD T Fraction(T u) const {
-    const T p = detail::ExpOfNonPositive(-alpha * (T(0.5) - u));
+    const T p = detail::ExpOfNonPositive<T, P>(-alpha * (T(0.5) - u));
     return p / (T(1) + p);
   }
   SOFTROUND_HD T Slope(T u) const {
-    const T p = detail::ExpOfNonPositive(-alpha * (T(0.5) - u));
+    const T p = detail::ExpOfNonPositive<T, P>(-alpha * (T(0.5) - u));
     const T inv = T(1) / (T(1) + p);
     return alpha * (p * inv) * inv;
   }
@@ -516,8 +526,9 @@ struct ModeParams<Mode::kSigmoid, T>
 //   / (2 w);
 // the first form near the edge (no cancellation), the second near u = 1/2
 // (exactly 1/2 there, so half-integers stay fixed).
-template <typename T>
-struct ModeParams<Mode::kSine, T> : SingleForm<ModeParams<Mode::kSine, T>> {
+template <typename T, Precision P>
+struct ModeParams<Mode::kSine, T, P>
+    : SingleForm<ModeParams<Mode::kSine, T, P>> {
   T lower;               // 0.5 - w/2
   T half_pi_over_width;  // (pi / 2) / w
   static constexpr bool identity = false;
@@ -536,12 +547,12 @@ struct ModeParams<Mode::kSine, T> : SingleForm<ModeParams<Mode::kSine, T>> {
   SOFTROUND_HD T Fraction(T u) const {
     const T phi = Phase(u);
     const bool near_edge = phi <= kEighthPi;
-    const T s = detail::SinToHalfPi(
+    const T s = detail::SinToHalfPi<T, P>(
         near_edge ? phi : T(2) * (T(0.5) - u) * half_pi_over_width);
     return u == T(0.5) ? T(0.5) : (near_edge ? s * s : T(0.5) - T(0.5) * s);
   }
   SOFTROUND_HD T Slope(T u) const {
-    return half_pi_over_width * detail::SinToHalfPi(T(2) * Phase(u));
+    return half_pi_over_width * detail::SinToHalfPi<T, P>(T(2) * Phase(u));
   }
   // Inside the band, with theta = pi w / width (w = 1/2 - u) and
   // h = pi / (2 width): c' = h cos(theta), c'' = 2 h^2 sin(theta),
@@ -566,8 +577,8 @@ struct ModeParams<Mode::kSine, T> : SingleForm<ModeParams<Mode::kSine, T>> {
 
 // ste: round half to even forward (a zero result is +0), identity backward.
 // alpha is ignored.
-template <typename T>
-struct ModeParams<Mode::kSte, T> : SingleForm<ModeParams<Mode::kSte, T>> {
+template <typename T, Precision P>
+struct ModeParams<Mode::kSte, T, P> : SingleForm<ModeParams<Mode::kSte, T, P>> {
   static constexpr bool identity = false;
   SOFTROUND_HD explicit ModeParams(T) {}
   SOFTROUND_HD LocalDerivatives<T> Local(T) const {
