@@ -5,8 +5,9 @@
 
 For each dtype, the roofline is tf.negative (one read and one write per element)
 and its gradient through GradientTape; for each mode, the fused op (forward,
-and forward+backward through GradientTape), the pure-TF reference as a graph
-(tf.function) and compiled by XLA (jit_compile=True); and in float32 the inverse and the
+and forward+backward through GradientTape, also with alpha's gradient), the
+pure-TF reference as a graph (tf.function) and compiled by XLA
+(jit_compile=True); and in float32 the inverse and the
 conditional mean, alpha's gradient, a per-channel alpha, and
 tensorflow-compression's formulas as TF ops (--no-family leaves them out).
 Every case runs inside a
@@ -148,6 +149,11 @@ def build_cases(modes, dtypes, family=False):
 
             cases[dtype, f"{mode} fused fwd"] = forward(fused)
             cases[dtype, f"{mode} fused fwd+bwd"] = forward_backward(fused)
+            if mode != "ste":  # alpha's gradient, in every dtype (ste has none)
+                learned = tf.Variable(alpha, dtype=DTYPES[dtype])
+                cases[dtype, f"{mode} fused +alpha fwd+bwd"] = forward_backward_alpha(
+                    lambda x, a, mode=mode: sro.soft_round(x, a, mode=mode), learned
+                )
             cases[dtype, f"{mode} graph fwd"] = forward(ref)
             cases[dtype, f"{mode} graph fwd+bwd"] = forward_backward(ref)
             cases[dtype, f"{mode} xla fwd"] = tf.function(

@@ -23,7 +23,13 @@ def test_quick_benchmark_writes_its_table_and_json(tmp_path):
     assert "Ratio to the roofline" in result.stdout and "tanh fused fwd+bwd" in result.stdout
     data = json.loads(out.read_text())
     cases = {row["case"] for row in data["graph_seconds"]}
-    assert {"roofline fwd", "tanh fused fwd", "tanh xla fwd+bwd", "tanh graph fwd"} <= cases
+    assert {
+        "roofline fwd",
+        "tanh fused fwd",
+        "tanh fused +alpha fwd+bwd",
+        "tanh xla fwd+bwd",
+        "tanh graph fwd",
+    } <= cases
     assert {"inverse fused fwd+bwd", "cond_mean tfc xla fwd", "soft_round fused +alpha fwd+bwd"} <= cases
     assert {"inverse per-channel fwd", "soft_round tfc graph fwd+bwd"} <= cases
     assert all(row["seconds"] > 0 for row in data["graph_seconds"] + data["eager_seconds"])
