@@ -26,32 +26,42 @@ bool F16cSelected();
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 // Declares NAME PARAMS, which calls the version of the body that follows
 // for SelectedCpuLevel(); ARGS passes PARAMS on. Each version inlines the
-// whole body (flatten), so that it is all compiled for that level.
-#define SOFTROUND_PER_CPU_LEVEL(RET, NAME, PARAMS, ARGS)         \
-  static inline RET NAME##Body PARAMS;                           \
-  __attribute__((target("arch=x86-64-v4"),                       \
-                 flatten)) static RET NAME##V4 PARAMS {          \
-    return NAME##Body ARGS;                                      \
-  }                                                              \
-  __attribute__((target("arch=x86-64-v3"),                       \
-                 flatten)) static RET NAME##V3 PARAMS {          \
-    return NAME##Body ARGS;                                      \
-  }                                                              \
-  __attribute__((target("arch=x86-64-v2"),                       \
-                 flatten)) static RET NAME##V2 PARAMS {          \
-    return NAME##Body ARGS;                                      \
-  }                                                              \
-  __attribute__((flatten)) static RET NAME##Baseline PARAMS {    \
-    return NAME##Body ARGS;                                      \
-  }                                                              \
-  RET NAME PARAMS {                                              \
-    static RET(*const versions[])                                \
-        PARAMS = {NAME##Baseline, NAME##V2, NAME##V3, NAME##V4}; \
-    return versions[::softround::cpu::SelectedCpuLevel()] ARGS;  \
-  }                                                              \
+// whole body (flatten), so that it is all compiled for that level. EXTRA:
+// one more attribute of every version, or nothing.
+#define SOFTROUND_PER_CPU_LEVEL_WITH(RET, NAME, EXTRA, PARAMS, ARGS) \
+  static inline RET NAME##Body PARAMS;                               \
+  __attribute__((target("arch=x86-64-v4"), flatten,                  \
+                 EXTRA)) static RET NAME##V4 PARAMS {                \
+    return NAME##Body ARGS;                                          \
+  }                                                                  \
+  __attribute__((target("arch=x86-64-v3"), flatten,                  \
+                 EXTRA)) static RET NAME##V3 PARAMS {                \
+    return NAME##Body ARGS;                                          \
+  }                                                                  \
+  __attribute__((target("arch=x86-64-v2"), flatten,                  \
+                 EXTRA)) static RET NAME##V2 PARAMS {                \
+    return NAME##Body ARGS;                                          \
+  }                                                                  \
+  __attribute__((flatten, EXTRA)) static RET NAME##Baseline PARAMS { \
+    return NAME##Body ARGS;                                          \
+  }                                                                  \
+  RET NAME PARAMS {                                                  \
+    static RET(*const versions[])                                    \
+        PARAMS = {NAME##Baseline, NAME##V2, NAME##V3, NAME##V4};     \
+    return versions[::softround::cpu::SelectedCpuLevel()] ARGS;      \
+  }                                                                  \
   static inline RET NAME##Body PARAMS
+// GCC's jump threading, which copies code into the arms of a select that a
+// later select tests again; where those arms are a polynomial the loop then
+// evaluates it twice per element (sine's value: 1.3x the time).
+#define SOFTROUND_NO_THREAD_JUMPS optimize("no-thread-jumps")
 #else
-#define SOFTROUND_PER_CPU_LEVEL(RET, NAME, PARAMS, ARGS) RET NAME PARAMS
+#define SOFTROUND_PER_CPU_LEVEL_WITH(RET, NAME, EXTRA, PARAMS, ARGS) \
+  RET NAME PARAMS
+#define SOFTROUND_NO_THREAD_JUMPS
 #endif
+
+#define SOFTROUND_PER_CPU_LEVEL(RET, NAME, PARAMS, ARGS) \
+  SOFTROUND_PER_CPU_LEVEL_WITH(RET, NAME, , PARAMS, ARGS)
 
 #endif  // SOFTROUND_KERNELS_CPU_LEVELS_H_

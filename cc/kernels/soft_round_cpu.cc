@@ -280,25 +280,29 @@ SOFTROUND_HD void DispatchQuantity(const LoopSpec& spec, const T* dy,
 }
 
 // One entry point per (function, mode) and type, each cloned per x86-64
-// level, so that each version holds a handful of loops.
-#define SOFTROUND_FAMILY_ENTRY(NAME, F, M, T, A)                          \
-  SOFTROUND_PER_CPU_LEVEL(                                                \
-      void, NAME,                                                         \
+// level, so that each version holds a handful of loops. EXTRA: more
+// attributes of the clones (cpu_levels.h).
+#define SOFTROUND_FAMILY_ENTRY(NAME, F, M, T, A, EXTRA)                   \
+  SOFTROUND_PER_CPU_LEVEL_WITH(                                           \
+      void, NAME, EXTRA,                                                  \
       (const LoopSpec& spec, const T* dy, const T* x, const T* alpha,     \
        bool per_element, T bound, T* out, A* alpha_products, int64_t n),  \
       (spec, dy, x, alpha, per_element, bound, out, alpha_products, n)) { \
     DispatchQuantity<F, M>(spec, dy, x, alpha, per_element, bound, out,   \
                            alpha_products, n);                            \
   }
-#define SOFTROUND_FAMILY_ENTRIES(T, A)                                       \
-  SOFTROUND_FAMILY_ENTRY(TanhLoop, Function::kForward, Mode::kTanh, T, A)    \
-  SOFTROUND_FAMILY_ENTRY(SigmoidLoop, Function::kForward, Mode::kSigmoid, T, \
-                         A)                                                  \
-  SOFTROUND_FAMILY_ENTRY(SineLoop, Function::kForward, Mode::kSine, T, A)    \
-  SOFTROUND_FAMILY_ENTRY(SteLoop, Function::kForward, Mode::kSte, T, A)      \
-  SOFTROUND_FAMILY_ENTRY(InverseLoop, Function::kInverse, Mode::kTanh, T, A) \
-  SOFTROUND_FAMILY_ENTRY(ConditionalMeanLoop, Function::kConditionalMean,    \
-                         Mode::kTanh, T, A)
+// Sine alone without jump threading: its value loop would evaluate the
+// sine twice per element; the inverse's loops run scalar without it.
+#define SOFTROUND_FAMILY_ENTRIES(T, A)                                         \
+  SOFTROUND_FAMILY_ENTRY(TanhLoop, Function::kForward, Mode::kTanh, T, A, )    \
+  SOFTROUND_FAMILY_ENTRY(SigmoidLoop, Function::kForward, Mode::kSigmoid, T,   \
+                         A, )                                                  \
+  SOFTROUND_FAMILY_ENTRY(SineLoop, Function::kForward, Mode::kSine, T, A,      \
+                         SOFTROUND_NO_THREAD_JUMPS)                            \
+  SOFTROUND_FAMILY_ENTRY(SteLoop, Function::kForward, Mode::kSte, T, A, )      \
+  SOFTROUND_FAMILY_ENTRY(InverseLoop, Function::kInverse, Mode::kTanh, T, A, ) \
+  SOFTROUND_FAMILY_ENTRY(ConditionalMeanLoop, Function::kConditionalMean,      \
+                         Mode::kTanh, T, A, )
 SOFTROUND_FAMILY_ENTRIES(float, float)
 SOFTROUND_FAMILY_ENTRIES(double, double)
 #undef SOFTROUND_FAMILY_ENTRIES
