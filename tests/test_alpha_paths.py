@@ -3,9 +3,10 @@
 An alpha as large as x is checked piece by piece as the loops read it: a bad
 value anywhere is reported at its own index, the first of several, in every
 dtype, op and thread count. A per-channel tanh alpha reads its constants from a
-table built once per call: the same bits as the same alpha expanded to x's size
-and as a scalar alpha per channel, whichever forms (identity, moderate, sharp)
-its values take.
+table built once per call, for the soft round and for the inverse and the
+conditional mean: the same bits as the same alpha expanded to x's size and as
+a scalar alpha per channel, whichever forms (identity, moderate, sharp) its
+values take.
 """
 
 import numpy as np
@@ -90,7 +91,7 @@ CHANNEL_ALPHAS = {
 
 @pytest.mark.parametrize("values", list(CHANNEL_ALPHAS))
 @pytest.mark.parametrize("dtype_name", ["float32", "float64"])
-def test_per_channel_tanh_equals_expanded_and_scalar_alphas_bit_for_bit(dtype_name, values):
+def test_per_channel_tanh_family_equals_expanded_and_scalar_alphas_bit_for_bit(dtype_name, values):
     np_dtype = DTYPES[dtype_name][1]
     rng = np.random.default_rng(1)
     x = rng.uniform(-4, 4, (16, 300)).astype(np_dtype)
@@ -100,6 +101,10 @@ def test_per_channel_tanh_equals_expanded_and_scalar_alphas_bit_for_bit(dtype_na
     for compute in (
         lambda a, x, dy: srnp.soft_round(x, a),
         lambda a, x, dy: srnp.soft_round_grad(dy, x, a),
+        lambda a, x, dy: srnp.soft_round_inverse(x, a),
+        lambda a, x, dy: srnp.soft_round_grad(dy, x, a, function="inverse"),
+        lambda a, x, dy: srnp.soft_round_conditional_mean(x, a),
+        lambda a, x, dy: srnp.soft_round_grad(dy, x, a, function="conditional_mean"),
     ):
         per_channel = compute(alpha, x, dy)
         assert per_channel.tobytes() == compute(expanded, x, dy).tobytes()
@@ -107,6 +112,8 @@ def test_per_channel_tanh_equals_expanded_and_scalar_alphas_bit_for_bit(dtype_na
         assert per_channel.tobytes() == np.ascontiguousarray(np.stack(columns, axis=1)).tobytes()
     op = softround_ops.soft_round(tf.constant(x), tf.constant(alpha)).numpy()
     assert op.tobytes() == srnp.soft_round(x, alpha).tobytes()
+    op = softround_ops.soft_round_inverse(tf.constant(x), tf.constant(alpha)).numpy()
+    assert op.tobytes() == srnp.soft_round_inverse(x, alpha).tobytes()
     # With alpha's gradient: x's the same bits; alpha's summed in another order.
     dx, dalpha = srnp.soft_round_grad_with_alpha(dy, x, alpha)
     dx_expanded, dalpha_expanded = srnp.soft_round_grad_with_alpha(dy, x, expanded)

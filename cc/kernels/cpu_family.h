@@ -84,17 +84,19 @@ constexpr int64_t kMinTableRepeats = 4;
 
 // Whether RunFamily reads a periodic alpha through a table of tanh's
 // constants (the soft round's value, or x's gradient with or without
-// alpha's terms; float or double): each element then costs about what a
-// scalar alpha's does.
+// alpha's terms; the inverse's and the conditional mean's value or y's
+// gradient; float or double): each element then costs about what a scalar
+// alpha's does.
 template <typename S>
 bool UsesTanhTable(const Spec& spec, const AlphaLayout& layout, int64_t n) {
   constexpr bool kFloatOrDouble =
       std::is_same<S, float>::value || std::is_same<S, double>::value;
-  const bool quantity = spec.with_alpha ? spec.quantity == Quantity::kDx
-                                        : spec.quantity <= Quantity::kDx;
-  return kFloatOrDouble && spec.mode == Mode::kTanh &&
-         spec.function == Function::kForward && quantity && layout.period > 1 &&
-         layout.period <= kMaxTablePeriod &&
+  const bool forward = spec.function == Function::kForward;
+  const bool quantity = spec.with_alpha
+                            ? forward && spec.quantity == Quantity::kDx
+                            : spec.quantity <= Quantity::kDx;
+  return kFloatOrDouble && spec.mode == Mode::kTanh && quantity &&
+         layout.period > 1 && layout.period <= kMaxTablePeriod &&
          n / layout.period >= kMinTableRepeats;
 }
 

@@ -94,6 +94,26 @@ SOFTROUND_HD void TanhDerivativesLoop(const T* dy, const T* x, const T* table,
   }
 }
 
+// The inverse's or the conditional mean's (F) value, or dy times its slope
+// (Q), for per-element alphas whose TanhInverse was built once
+// (BuildTanhTable). omp simd: the table's columns are more streams than the
+// vectorizer checks for overlap.
+template <Function F, Quantity Q, typename T>
+SOFTROUND_HD void InverseTableLoop(const T* dy, const T* x, const T* table,
+                                   int64_t stride, T* out, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) {
+    const TanhInverse<T> inverse(table + i, stride);
+    const Quantities<T> q =
+        InverseQuantities<F == Function::kConditionalMean>(x[i], inverse);
+    if constexpr (Q == Quantity::kValue) {
+      out[i] = q.value;
+    } else {
+      out[i] = dy[i] * q.dx;
+    }
+  }
+}
+
 template <Mode M, Precision P, bool kAlphaPerElement, typename T>
 SOFTROUND_HD void BackwardLoop(const T* dy, const T* x, const T* alpha, T* dx,
                                int64_t n) {
@@ -228,6 +248,16 @@ SOFTROUND_HD void DispatchQuantity(const LoopSpec& spec, const T* dy,
   return QuantityLoop<F, M, Q, WITH_ALPHA>(dy, x, alpha, per_element, bound, \
                                            out, alpha_products, n)
   constexpr bool kFastForward = F == Function::kForward;
+  if constexpr (!kFastForward) {
+    const int64_t stride = spec.tanh_table_stride;
+    if (stride > 0 && spec.quantity == Quantity::kValue) {
+      return InverseTableLoop<F, Quantity::kValue>(dy, x, alpha, stride, out,
+                                                   n);
+    }
+    if (stride > 0) {
+      return InverseTableLoop<F, Quantity::kDx>(dy, x, alpha, stride, out, n);
+    }
+  }
   if constexpr (kFastForward && M == Mode::kTanh) {
     const int64_t stride = spec.tanh_table_stride;
     if (stride > 0 && spec.with_alpha) {
@@ -309,25 +339,34 @@ SOFTROUND_FAMILY_ENTRIES(double, double)
 #undef SOFTROUND_FAMILY_ENTRY
 
 // Writes tanh's constants of count alphas into table (Form::kColumns
-// columns of count entries), Form built from each alpha; false, with table
-// unspecified, unless every alpha is in [low, high].
-template <typename Form, typename T>
+// columns of count entries), Form built from each alpha (and more, the
+// rest of its constructor's arguments); false, with table unspecified,
+// unless every alpha is in [low, high].
+template <typename Form, typename T, typename... More>
 SOFTROUND_HD bool StoreTanhTable(const T* alpha, int64_t count, T low, T high,
-                                 T* table) {
+                                 T* table, More... more) {
   if (!detail::AllInRange(alpha, count, low, high)) return false;
-  for (int64_t j = 0; j < count; ++j) Form(alpha[j]).Store(table + j, count);
+  for (int64_t j = 0; j < count; ++j) {
+    Form(alpha[j], more...).Store(table + j, count);
+  }
   return true;
 }
 
 // Moderate forms for values and slopes (alphas that all take that form),
-// TanhDerivatives for slopes with alpha's terms (no alpha the identity).
+// TanhDerivatives for slopes with alpha's terms (no alpha the identity),
+// TanhInverse (every form) for the inverse's and the conditional mean's.
 #define SOFTROUND_TANH_TABLE_ENTRY(T)                                       \
   SOFTROUND_PER_CPU_LEVEL(                                                  \
       bool, BuildTanhTableOf,                                               \
-      (bool with_alpha, const T* alpha, int64_t count, T* table),           \
-      (with_alpha, alpha, count, table)) {                                  \
+      (const Spec& spec, const T* alpha, int64_t count, T* table),          \
+      (spec, alpha, count, table)) {                                        \
     constexpr T kIdentity = T(kTanhIdentityAlpha);                          \
-    if (with_alpha) {                                                       \
+    constexpr T kLargest = std::numeric_limits<T>::max();                   \
+    if (spec.function != Function::kForward) {                              \
+      return StoreTanhTable<TanhInverse<T>>(alpha, count, T(0), kLargest,   \
+                                            table, kLargest);               \
+    }                                                                       \
+    if (spec.with_alpha) {                                                  \
       return StoreTanhTable<TanhDerivatives<T>>(                            \
           alpha, count, kIdentity, std::numeric_limits<T>::max(), table);   \
     }                                                                       \
@@ -410,11 +449,11 @@ void ChunkedLoop(const LoopSpec& spec_of_type, const S* dy, const S* x,
 
 bool BuildTanhTable(const Spec& spec, const float* alpha, int64_t count,
                     float* table) {
-  return BuildTanhTableOf(spec.with_alpha, alpha, count, table);
+  return BuildTanhTableOf(spec, alpha, count, table);
 }
 bool BuildTanhTable(const Spec& spec, const double* alpha, int64_t count,
                     double* table) {
-  return BuildTanhTableOf(spec.with_alpha, alpha, count, table);
+  return BuildTanhTableOf(spec, alpha, count, table);
 }
 
 void RunLoop(const LoopSpec& spec, const float* dy, const float* x,

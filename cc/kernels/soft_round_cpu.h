@@ -61,6 +61,7 @@ bool BuildTanhTable(const Spec& spec, const double* alpha, int64_t count,
 // The columns of BuildTanhTable's table for spec.
 template <typename T>
 int TanhTableColumns(const Spec& spec) {
+  if (spec.function != Function::kForward) return TanhInverse<T>::kColumns;
   return spec.with_alpha ? TanhDerivatives<T>::kColumns
                          : tanh_form::Moderate<T>::kColumns;
 }

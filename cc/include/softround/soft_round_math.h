@@ -705,6 +705,31 @@ struct TanhInverse {
         one_minus_half2(one_minus_half * (T(1) + half)),
         slope_scale(T(2) * half / a),
         mixed_offset(detail::TanhMixedOffset(a, g_, one_minus_g)) {}
+  // The members as table columns, as tanh_form::Moderate's (the flags as 0
+  // or 1): per-element alphas that repeat are built once per call.
+  static constexpr int kColumns = 14;
+  SOFTROUND_HD TanhInverse(const T* column, int64_t stride)
+      : identity(column[0] != T(0)),
+        sharp(column[stride] != T(0)),
+        alpha(column[2 * stride]),
+        g(column[3 * stride]),
+        one_minus_g(column[4 * stride]),
+        scale(column[5 * stride]),
+        inv_two_alpha(column[6 * stride]),
+        inv_alpha(column[7 * stride]),
+        bound(column[8 * stride]),
+        half(column[9 * stride]),
+        one_minus_half(column[10 * stride]),
+        one_minus_half2(column[11 * stride]),
+        slope_scale(column[12 * stride]),
+        mixed_offset(column[13 * stride]) {}
+  SOFTROUND_HD void Store(T* column, int64_t stride) const {
+    const T members[kColumns] = {
+        T(identity),    T(sharp),        alpha,       g,           one_minus_g,
+        scale,          inv_two_alpha,   inv_alpha,   bound,       half,
+        one_minus_half, one_minus_half2, slope_scale, mixed_offset};
+    for (int k = 0; k < kColumns; ++k) column[k * stride] = members[k];
+  }
 
   // log(A / B) by LogOfRatio with B = 1 - p (1 - g) (in [1/2, 1]) and
   // A = B + p K (moderate: A / B = 1 + w) or p + g (1 - p) (sharp).
