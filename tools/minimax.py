@@ -50,10 +50,12 @@ def _atanh_over_s(w):
     return mpf(1) if w == 0 else mpmath.atanh(mpmath.sqrt(w)) / mpmath.sqrt(w)
 
 
-# (name, what it is, f, interval in t, q(0)); the weight of q's error: P's
-# relative error where the interval ends at 0 (a zero of the weight only at
-# an end), q's own relative error for exp's interval around 0 (where P's
-# weight would vanish inside it; P's error is then at most 0.16 of q's).
+# (name, what it is, f, interval in t, q(0), whether 16-bit results use it);
+# the weight of q's error: P's relative error where the interval ends at 0
+# (a zero of the weight only at an end), q's own relative error for exp's
+# interval around 0 (where P's weight would vanish inside it; P's error is
+# then at most 0.16 of q's). The inverse (atanh) keeps float's precision
+# for 16-bit types, so it has no reduced sets.
 FUNCTIONS = [
     (
         "ExpM1OverR",
@@ -61,6 +63,7 @@ FUNCTIONS = [
         _expm1_over_t,
         (-mpmath.log(2) / 2 * MARGIN, mpmath.log(2) / 2 * MARGIN),
         mpf(1) / 2,
+        True,
     ),
     (
         "SinOverV",
@@ -68,6 +71,7 @@ FUNCTIONS = [
         _sin_over_v,
         (mpf(0), (mpmath.pi / 2) ** 2 * MARGIN),
         -mpf(1) / 6,
+        True,
     ),
     (
         "AtanhOverS",
@@ -75,6 +79,7 @@ FUNCTIONS = [
         _atanh_over_s,
         (mpf(0), mpf(1) / 9 * MARGIN),
         mpf(1) / 3,
+        False,
     ),
 ]
 
@@ -234,11 +239,13 @@ def render():
         "// of precision P (softround/precision.h).",
         "// clang-format off",
     ]
-    for name, what, f, interval, q_at_zero in FUNCTIONS:
+    for name, what, f, interval, q_at_zero, for_16_bit in FUNCTIONS:
         lines += ["", f"// {what}."]
         for cpp_type in dict.fromkeys(entry[0] for entry in TYPES):
             lines.append(f"template <Precision P> SOFTROUND_HD {cpp_type} {name}({cpp_type} t);")
         for cpp_type, suffix, rounding, precision, bound_bits in TYPES:
+            if precision != "kFull" and not for_16_bit:
+                continue
             coefficients, error = fit(f, interval, q_at_zero, bound_bits, rounding)
             bits = -math.log2(float(error)) if error > 0 else float("inf")
             literals = ", ".join(_literal(c, suffix) for c in [1.0, *coefficients])

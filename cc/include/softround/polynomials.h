@@ -62,14 +62,6 @@ template <Precision P> SOFTROUND_HD double AtanhOverS(double t);
 template <> SOFTROUND_HD float AtanhOverS<Precision::kFull>(float t) {
   return Horner(t, 0x1p+0f, 0x1.5555p-2f, 0x1.99d236p-3f, 0x1.1eb9cep-3f, 0x1.1ee91cp-3f);
 }
-// float, kHalf (bound 2^-14): degree 2, relative error 2^-16.8.
-template <> SOFTROUND_HD float AtanhOverS<Precision::kHalf>(float t) {
-  return Horner(t, 0x1p+0f, 0x1.54709ap-2f, 0x1.cbc952p-3f);
-}
-// float, kBFloat16 (bound 2^-11): degree 1, relative error 2^-11.1.
-template <> SOFTROUND_HD float AtanhOverS<Precision::kBFloat16>(float t) {
-  return Horner(t, 0x1p+0f, 0x1.69a018p-2f);
-}
 // double, kFull (bound 2^-54): degree 9, relative error 2^-54.2.
 template <> SOFTROUND_HD double AtanhOverS<Precision::kFull>(double t) {
   return Horner(t, 0x1p+0, 0x1.555555555594p-2, 0x1.99999998ea67ap-3, 0x1.24924978c8489p-3, 0x1.c71c4a2d16ed6p-4, 0x1.7462572bf9a24p-4, 0x1.3aa8afffb7ef7p-4, 0x1.1643eea6816d5p-4, 0x1.957020dea4cp-5, 0x1.6b80f78b10b92p-4);
