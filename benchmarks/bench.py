@@ -154,6 +154,16 @@ def build_cases(modes, dtypes, family=False):
                 cases[dtype, f"{mode} fused +alpha fwd+bwd"] = forward_backward_alpha(
                     lambda x, a, mode=mode: sro.soft_round(x, a, mode=mode), learned
                 )
+            if mode == "tanh" and dtype in ("float16", "bfloat16"):
+                # A 16-bit table is cached per alpha; an alpha annealed at every
+                # call fills a new one per call (from 2^18 elements on).
+                annealed = tf.Variable(alpha, dtype=DTYPES[dtype])
+
+                def new_alpha(x, annealed=annealed):
+                    annealed.assign_add(tf.constant(1 / 64, annealed.dtype))
+                    return sro.soft_round(x, annealed, mode="tanh")
+
+                cases[dtype, "tanh fused fwd, new alpha per call"] = forward(new_alpha)
             cases[dtype, f"{mode} graph fwd"] = forward(ref)
             cases[dtype, f"{mode} graph fwd+bwd"] = forward_backward(ref)
             cases[dtype, f"{mode} xla fwd"] = tf.function(

@@ -12,6 +12,7 @@ function(softround_add_cpu_loops target root)
     "${root}/cc/kernels/alpha_check.cc"
     "${root}/cc/kernels/cpu_levels.cc"
     "${root}/cc/kernels/float16_arrays.cc"
+    "${root}/cc/kernels/lookup_table.cc"
     "${root}/cc/kernels/soft_round_cpu.cc")
   target_include_directories(${target} PUBLIC "${root}" "${root}/cc/include")
   target_compile_options(${target} PRIVATE -Wall -Wextra -O3

@@ -49,7 +49,10 @@ sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", "--noconftest", *sys.argv[
 
 
 def _run_binding_tests(**switches):
-    files = [os.path.join(TESTS, name) for name in ("test_binding_cases.py", "test_model_properties.py")]
+    files = [
+        os.path.join(TESTS, name)
+        for name in ("test_binding_cases.py", "test_model_properties.py", "test_lookup_tables.py")
+    ]
     command = [sys.executable, "-c", RUN_BINDING_TESTS, *files]
     env = _child_env(PYTHONPATH=TESTS, **switches)
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)

@@ -16,6 +16,7 @@
 #include "cc/kernels/alpha_check.h"
 #include "cc/kernels/alpha_layout.h"
 #include "cc/kernels/float16_bits.h"
+#include "cc/kernels/lookup_table.h"
 #include "cc/kernels/soft_round_cpu.h"
 #include "softround/soft_round_math.h"
 
@@ -156,6 +157,19 @@ void RunAlphaRuns(const Spec& spec, const S* dy, const S* x, const S* alpha,
   }
 }
 
+// RunFamily through a lookup table (UsesLookupTable, LookupTableFor).
+template <typename S, typename ParallelFor>
+void RunWithLookupTable(const Spec& spec, const LookupTable& table, const S* dy,
+                        const S* x, S* out, int64_t n,
+                        ParallelFor&& parallel_for) {
+  const WorkCost cost{double(sizeof(S) * (dy != nullptr ? 2 : 1)),
+                      double(sizeof(S)), 1.0};
+  parallel_for(n, cost, [&](int64_t begin, int64_t end) {
+    RunLookup(spec, table, dy == nullptr ? nullptr : dy + begin, x + begin,
+              out + begin, end - begin);
+  });
+}
+
 // out[i] = F(x[i]) or dy[i] * dF(x[i]) for i in [0, n) (dy is nullptr for a
 // value), element i reading alpha[i % layout.period] (for kRuns, alpha's own
 // value at (i / layout.run) % layout.elements); out may be x or dy.
@@ -175,6 +189,14 @@ int64_t RunFamily(const Spec& spec, const S* dy, const S* x, const S* alpha,
   if (n == 0) {
     if (dalpha != nullptr) std::fill_n(dalpha, layout.elements, S{});
     return -1;
+  }
+  if constexpr (kIs16Bit<S>) {
+    if (UsesLookupTable<S>(spec, layout, n)) {
+      if (const auto table = LookupTableFor(spec, alpha, n)) {
+        RunWithLookupTable(spec, *table, dy, x, out, n, parallel_for);
+        return -1;
+      }
+    }
   }
   if (layout.source == AlphaLayout::Source::kRuns) {
     RunAlphaRuns(spec, dy, x, alpha, layout, out, n, dalpha,

@@ -12,6 +12,7 @@
 
 #include "cc/kernels/cpu_levels.h"
 #include "cc/kernels/float16_arrays.h"
+#include "cc/kernels/lookup_table.h"
 
 namespace softround {
 namespace cpu {
@@ -411,17 +412,31 @@ void RunFloatLoop(const LoopSpec& spec, const float* dy, const float* x,
 // per-element alpha) stay in L1.
 constexpr int64_t kChunk = 1024;
 
+// The largest finite half (65504) and bfloat16 ((2 - 2^-7) 2^127), which
+// bound what the 16-bit loops return.
+template <typename S>
+constexpr float kLargestFinite =
+    std::is_same<S, Float16Bits>::value ? 65504.0f : 3.38953139e38f;
+
+// spec for a 16-bit type's float loops: values and slopes to its precision.
+template <typename S>
+LoopSpec SpecOf16Bit(const LoopSpec& spec) {
+  LoopSpec of_type = spec;
+  of_type.precision = std::is_same<S, Float16Bits>::value
+                          ? Precision::kHalf
+                          : Precision::kBFloat16;
+  return of_type;
+}
+
 // 16-bit types: chunk by chunk, widen, run the float loop in place, narrow.
 // Every value is computed in float and rounded once; values and slopes with
 // polynomials sized for the type's significand (within one ulp of the
 // exactly rounded result), the rest of the family at float's precision.
 template <typename S>
 void ChunkedLoop(const LoopSpec& spec_of_type, const S* dy, const S* x,
-                 const S* alpha, bool per_element, float bound, S* out,
+                 const S* alpha, bool per_element, S* out,
                  float* alpha_products, int64_t n) {
-  LoopSpec spec = spec_of_type;
-  spec.precision = std::is_same<S, Float16Bits>::value ? Precision::kHalf
-                                                       : Precision::kBFloat16;
+  const LoopSpec spec = SpecOf16Bit<S>(spec_of_type);
   const bool passes_dy = spec.function == Function::kForward &&
                          spec.mode == Mode::kSte &&
                          spec.quantity == Quantity::kDx && !spec.with_alpha;
@@ -438,11 +453,43 @@ void ChunkedLoop(const LoopSpec& spec_of_type, const S* dy, const S* x,
                       : per_element             ? alpha_products + start
                                                 : &chunk_sum;
     RunFloatLoop(spec, dy != nullptr ? dy_chunk : nullptr, x_chunk, alpha_chunk,
-                 per_element, bound, x_chunk, products, length);
+                 per_element, kLargestFinite<S>, x_chunk, products, length);
     sum += chunk_sum;
     Narrow(x_chunk, out + start, length);
   }
   if (alpha_products != nullptr && !per_element) alpha_products[0] = sum;
+}
+
+// Entries [begin, end) of a lookup table: ChunkedLoop's steps over the
+// inputs whose bits are the entries' indices; a slope is the float loop's
+// product with dy = 1, the float slope itself, kept unrounded.
+template <typename S>
+void FillLookupTableOf(const Spec& spec, const S* alpha, LookupTable* table) {
+  if (spec.quantity == Quantity::kValue) {
+    table->values.assign(kLookupEntries + 1, 0);
+  } else {
+    table->slopes.assign(kLookupEntries, 0.0f);
+  }
+  S inputs[kChunk];
+  float ones[kChunk], x_chunk[kChunk], alpha_float;
+  std::fill_n(ones, kChunk, 1.0f);
+  Widen(alpha, &alpha_float, 1);
+  for (int64_t start = 0; start < kLookupEntries; start += kChunk) {
+    const int64_t length = std::min(kChunk, kLookupEntries - start);
+    for (int64_t i = 0; i < length; ++i) {
+      inputs[i].bits = static_cast<uint16_t>(start + i);
+    }
+    Widen(inputs, x_chunk, length);
+    const bool value = spec.quantity == Quantity::kValue;
+    float* results = value ? x_chunk : table->slopes.data() + start;
+    RunFloatLoop(SpecOf16Bit<S>(spec), value ? nullptr : ones, x_chunk,
+                 &alpha_float, false, kLargestFinite<S>, results, nullptr,
+                 length);
+    if (value) {
+      Narrow(x_chunk, reinterpret_cast<S*>(table->values.data()) + start,
+             length);
+    }
+  }
 }
 
 }  // namespace
@@ -470,19 +517,26 @@ void RunLoop(const LoopSpec& spec, const double* dy, const double* x,
            out, alpha_products, n);
 }
 
-// The largest finite half (65504) and bfloat16 ((2 - 2^-7) 2^127).
 void RunLoop(const LoopSpec& spec, const Float16Bits* dy, const Float16Bits* x,
              const Float16Bits* alpha, bool per_element, Float16Bits* out,
              float* alpha_products, int64_t n) {
-  ChunkedLoop(spec, dy, x, alpha, per_element, 65504.0f, out, alpha_products,
-              n);
+  ChunkedLoop(spec, dy, x, alpha, per_element, out, alpha_products, n);
 }
 
 void RunLoop(const LoopSpec& spec, const BFloat16Bits* dy,
              const BFloat16Bits* x, const BFloat16Bits* alpha, bool per_element,
              BFloat16Bits* out, float* alpha_products, int64_t n) {
-  ChunkedLoop(spec, dy, x, alpha, per_element, 3.38953139e38f, out,
-              alpha_products, n);
+  ChunkedLoop(spec, dy, x, alpha, per_element, out, alpha_products, n);
+}
+
+void FillLookupTable(const Spec& spec, const Float16Bits* alpha,
+                     LookupTable* table) {
+  FillLookupTableOf(spec, alpha, table);
+}
+
+void FillLookupTable(const Spec& spec, const BFloat16Bits* alpha,
+                     LookupTable* table) {
+  FillLookupTableOf(spec, alpha, table);
 }
 
 }  // namespace cpu

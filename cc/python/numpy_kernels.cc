@@ -23,6 +23,7 @@
 #include "cc/kernels/cpu_family.h"
 #include "cc/kernels/cpu_levels.h"
 #include "cc/kernels/float16_bits.h"
+#include "cc/kernels/lookup_table.h"
 #include "softround/modes.h"
 
 namespace py = pybind11;
@@ -322,6 +323,13 @@ PYBIND11_MODULE(_numpy_kernels, module) {
       "The highest x86-64 level this CPU supports");
   module.def("f16c", &softround::cpu::F16cSelected,
              "Whether half conversions use F16C (SOFTROUND_OPS_F16C=0: off)");
+  module.def(
+      "lookup_table_counts",
+      [] {
+        const auto counts = softround::cpu::LookupTableCounts();
+        return py::make_tuple(counts.fills, counts.lookups);
+      },
+      "(tables filled, calls looked up) by 16-bit calls in this process");
   module.def("alpha_layout", &softround::LayoutOf, py::arg("x_dims"),
              py::arg("alpha_dims"));
   module.def("alpha_index_offsets", &softround::AlphaIndexOffsets,

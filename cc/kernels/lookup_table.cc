@@ -1,0 +1,364 @@
+// RunLookup: the table's gathers, AVX-512 or AVX2 gathers where the selected
+// loops' level has them (GCC 12 does not emit gathers under generic tuning),
+// one load per element otherwise.
+#include "cc/kernels/lookup_table.h"
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "cc/kernels/cpu_levels.h"
+#include "cc/kernels/float16_arrays.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define SOFTROUND_HAVE_GATHERS 1
+#endif
+
+namespace softround {
+namespace cpu {
+namespace {
+
+// Elements per chunk of a slope's products (float, in L1).
+constexpr int64_t kProductChunk = 1024;
+
+void GatherBitsScalar(const uint16_t* table, const uint16_t* index,
+                      uint16_t* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = table[index[i]];
+}
+
+void ScaleByGatherScalar(const float* table, const uint16_t* index,
+                         float* products, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) products[i] *= table[index[i]];
+}
+
+#if SOFTROUND_HAVE_GATHERS
+// GCC 12's AVX-512 intrinsics header trips -Wmaybe-uninitialized on its own
+// placeholder operands (as in float16_arrays.cc).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// Sixteen 16-bit indices as 32-bit lanes.
+__attribute__((target("avx512f"))) inline __m512i IndicesAvx512(
+    const uint16_t* index) {
+  return _mm512_cvtepu16_epi32(
+      _mm256_loadu_si256(reinterpret_cast<const __m256i*>(index)));
+}
+
+// A 16-bit entry is gathered as the 4 bytes that start at it (hence the
+// table's padding entry) and truncated.
+__attribute__((target("avx512f"))) void GatherBitsAvx512(const uint16_t* table,
+                                                         const uint16_t* index,
+                                                         uint16_t* out,
+                                                         int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i at = IndicesAvx512(index + i);
+    const __m512i entries = _mm512_i32gather_epi32(at, table, 2);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i),
+                        _mm512_cvtepi32_epi16(entries));
+  }
+  GatherBitsScalar(table, index + i, out + i, n - i);
+}
+
+__attribute__((target("avx512f"))) void ScaleByGatherAvx512(
+    const float* table, const uint16_t* index, float* products, int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512i at = IndicesAvx512(index + i);
+    const __m512 slopes = _mm512_i32gather_ps(at, table, 4);
+    _mm512_storeu_ps(products + i,
+                     _mm512_mul_ps(_mm512_loadu_ps(products + i), slopes));
+  }
+  ScaleByGatherScalar(table, index + i, products + i, n - i);
+}
+
+// Sixteen 16-bit values to float and back, as Widen and Narrow convert them
+// where the AVX-512 loops run: half by F16C's conversions, bfloat16 by
+// float16_bits.h's bit code (a NaN keeps its payload, quieted).
+__attribute__((target("avx512f"))) inline __m512 WidenAvx512(Float16Bits,
+                                                             __m256i bits) {
+  return _mm512_cvtph_ps(bits);
+}
+__attribute__((target("avx512f"))) inline __m256i NarrowAvx512(Float16Bits,
+                                                               __m512 value) {
+  return _mm512_cvtps_ph(value, _MM_FROUND_TO_NEAREST_INT);
+}
+__attribute__((target("avx512f"))) inline __m512 WidenAvx512(BFloat16Bits,
+                                                             __m256i bits) {
+  return _mm512_castsi512_ps(
+      _mm512_slli_epi32(_mm512_cvtepu16_epi32(bits), 16));
+}
+__attribute__((target("avx512f"))) inline __m256i NarrowAvx512(BFloat16Bits,
+                                                               __m512 value) {
+  const __m512i f = _mm512_castps_si512(value);
+  const __m512i odd =
+      _mm512_and_si512(_mm512_srli_epi32(f, 16), _mm512_set1_epi32(1));
+  const __m512i rounded = _mm512_srli_epi32(
+      _mm512_add_epi32(_mm512_add_epi32(f, _mm512_set1_epi32(0x7fff)), odd),
+      16);
+  const __m512i quiet_nan =
+      _mm512_or_si512(_mm512_srli_epi32(f, 16), _mm512_set1_epi32(0x0040));
+  const __mmask16 is_nan = _mm512_cmpgt_epu32_mask(
+      _mm512_and_si512(f, _mm512_set1_epi32(0x7fffffff)),
+      _mm512_set1_epi32(0x7f800000));
+  return _mm512_cvtepi32_epi16(
+      _mm512_mask_blend_epi32(is_nan, rounded, quiet_nan));
+}
+
+// dy times the slope in one pass, rounded as the loops round it (where Widen
+// and Narrow use the conversions above); returns the elements done.
+template <typename S>
+__attribute__((target("avx512f"))) int64_t
+SlopeProductsAvx512(const float* table, const uint16_t* dy,
+                    const uint16_t* index, uint16_t* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 g = WidenAvx512(
+        S{}, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dy + i)));
+    const __m512i at = IndicesAvx512(index + i);
+    const __m512 slopes = _mm512_i32gather_ps(at, table, 4);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i),
+                        NarrowAvx512(S{}, _mm512_mul_ps(g, slopes)));
+  }
+  return i;
+}
+#pragma GCC diagnostic pop
+
+// Eight 16-bit indices as 32-bit lanes.
+__attribute__((target("avx2"))) inline __m256i IndicesAvx2(
+    const uint16_t* index) {
+  return _mm256_cvtepu16_epi32(
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(index)));
+}
+
+__attribute__((target("avx2"))) void GatherBitsAvx2(const uint16_t* table,
+                                                    const uint16_t* index,
+                                                    uint16_t* out, int64_t n) {
+  const int* base = reinterpret_cast<const int*>(table);
+  const __m256i low_half = _mm256_set1_epi32(0xffff);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i at = IndicesAvx2(index + i);
+    const __m256i entries =
+        _mm256_and_si256(_mm256_i32gather_epi32(base, at, 2), low_half);
+    // packus works within 128-bit lanes: the two lanes' four words each
+    // land in 64-bit quarters 0 and 2, which the permute joins.
+    const __m256i packed =
+        _mm256_permute4x64_epi64(_mm256_packus_epi32(entries, entries), 0x08);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+                     _mm256_castsi256_si128(packed));
+  }
+  GatherBitsScalar(table, index + i, out + i, n - i);
+}
+
+__attribute__((target("avx2"))) void ScaleByGatherAvx2(const float* table,
+                                                       const uint16_t* index,
+                                                       float* products,
+                                                       int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i at = IndicesAvx2(index + i);
+    const __m256 slopes = _mm256_i32gather_ps(table, at, 4);
+    _mm256_storeu_ps(products + i,
+                     _mm256_mul_ps(_mm256_loadu_ps(products + i), slopes));
+  }
+  ScaleByGatherScalar(table, index + i, products + i, n - i);
+}
+#endif
+
+void GatherBits(const uint16_t* table, const uint16_t* index, uint16_t* out,
+                int64_t n) {
+#if SOFTROUND_HAVE_GATHERS
+  if (SelectedCpuLevel() == kV4) return GatherBitsAvx512(table, index, out, n);
+  if (SelectedCpuLevel() == kV3) return GatherBitsAvx2(table, index, out, n);
+#endif
+  GatherBitsScalar(table, index, out, n);
+}
+
+void ScaleByGather(const float* table, const uint16_t* index, float* products,
+                   int64_t n) {
+#if SOFTROUND_HAVE_GATHERS
+  if (SelectedCpuLevel() == kV4) {
+    return ScaleByGatherAvx512(table, index, products, n);
+  }
+  if (SelectedCpuLevel() == kV3) {
+    return ScaleByGatherAvx2(table, index, products, n);
+  }
+#endif
+  ScaleByGatherScalar(table, index, products, n);
+}
+
+template <typename S>
+const uint16_t* BitsOf(const S* values) {
+  return reinterpret_cast<const uint16_t*>(values);
+}
+template <typename S>
+uint16_t* BitsOf(S* values) {
+  return reinterpret_cast<uint16_t*>(values);
+}
+
+template <typename S>
+void RunLookupOf(const Spec& spec, const LookupTable& table, const S* dy,
+                 const S* x, S* out, int64_t n) {
+  if (spec.quantity == Quantity::kValue) {
+    return GatherBits(table.values.data(), BitsOf(x), BitsOf(out), n);
+  }
+  // dy times the slope, rounded once, as the loops compute it.
+  int64_t start = 0;
+#if SOFTROUND_HAVE_GATHERS
+  const bool f16c_or_bit_code =
+      F16cSelected() || !std::is_same<S, Float16Bits>::value;
+  if (SelectedCpuLevel() == kV4 && f16c_or_bit_code) {
+    start = SlopeProductsAvx512<S>(table.slopes.data(), BitsOf(dy), BitsOf(x),
+                                   BitsOf(out), n);
+  }
+#endif
+  float products[kProductChunk];
+  for (; start < n; start += kProductChunk) {
+    const int64_t length = std::min(kProductChunk, n - start);
+    Widen(dy + start, products, length);
+    ScaleByGather(table.slopes.data(), BitsOf(x + start), products, length);
+    Narrow(products, out + start, length);
+  }
+}
+
+// Whether this thread flushes denormal results to zero and reads denormal
+// inputs as zero (TensorFlow's threads do; a NumPy caller's need not), which
+// a table's entries depend on.
+uint32_t FlushMode() {
+#if SOFTROUND_HAVE_GATHERS
+  return _mm_getcsr() & (_MM_FLUSH_ZERO_MASK | 0x0040u /* DAZ */);
+#else
+  return 0;
+#endif
+}
+
+// What a table depends on (the CPU level and the F16C choice are fixed per
+// process).
+struct LookupKey {
+  uint32_t flush_mode;
+  bool half;
+  Mode mode;
+  Function function;
+  Quantity quantity;
+  uint16_t alpha_bits;
+  bool operator==(const LookupKey& other) const {
+    return flush_mode == other.flush_mode && half == other.half &&
+           mode == other.mode && function == other.function &&
+           quantity == other.quantity && alpha_bits == other.alpha_bits;
+  }
+};
+
+// Keys kept: tables of several layers, each with a value and a slope
+// table (256 KB at most each), and keys asked for once, without a table.
+constexpr size_t kCachedKeys = 24;
+
+// Most recently used first; a key asked for once holds no table.
+class LookupCache {
+ public:
+  using Table = std::shared_ptr<const LookupTable>;
+
+  // key's table, or nullptr after recording that key was asked for (and
+  // whether it had been before).
+  Table Find(const LookupKey& key, bool* asked_before) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = std::find_if(entries_.begin(), entries_.end(),
+                           [&](const Entry& e) { return e.first == key; });
+    *asked_before = it != entries_.end();
+    return Raise(key, it).second;
+  }
+
+  // Keeps table as key's, unless a concurrent call kept one first; returns
+  // the one kept.
+  Table Keep(const LookupKey& key, Table table) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = std::find_if(entries_.begin(), entries_.end(),
+                           [&](const Entry& e) { return e.first == key; });
+    Entry& entry = Raise(key, it);
+    if (entry.second == nullptr) entry.second = std::move(table);
+    return entry.second;
+  }
+
+ private:
+  using Entry = std::pair<LookupKey, Table>;
+
+  // it's entry moved to the front, or a new one for key there.
+  Entry& Raise(const LookupKey& key, std::vector<Entry>::iterator it) {
+    if (it != entries_.end()) {
+      std::rotate(entries_.begin(), it, it + 1);
+    } else {
+      if (entries_.size() == kCachedKeys) entries_.pop_back();
+      entries_.insert(entries_.begin(), Entry(key, nullptr));
+    }
+    return entries_.front();
+  }
+
+  std::mutex mutex_;
+  std::vector<Entry> entries_;
+};
+
+std::atomic<int64_t> fills{0};
+std::atomic<int64_t> lookups{0};
+
+// A table is filled outside the lock, so that calls with other keys do not
+// wait; two calls that miss the same key both fill it.
+template <typename S>
+std::shared_ptr<const LookupTable> CachedLookupTable(const Spec& spec,
+                                                     const S* alpha,
+                                                     int64_t n) {
+  static LookupCache* const cache = new LookupCache;
+  const LookupKey key{FlushMode(),   std::is_same<S, Float16Bits>::value,
+                      spec.mode,     spec.function,
+                      spec.quantity, alpha->bits};
+  bool asked_before = false;
+  auto table = cache->Find(key, &asked_before);
+  if (table == nullptr) {
+    if (!asked_before && n < kMinFillAtFirstCall) return nullptr;
+    auto filled = std::make_shared<LookupTable>();
+    FillLookupTable(spec, alpha, filled.get());
+    fills.fetch_add(1, std::memory_order_relaxed);
+    table = cache->Keep(key, std::move(filled));
+  }
+  lookups.fetch_add(1, std::memory_order_relaxed);
+  return table;
+}
+
+}  // namespace
+
+std::shared_ptr<const LookupTable> LookupTableFor(const Spec& spec,
+                                                  const Float16Bits* alpha,
+                                                  int64_t n) {
+  return CachedLookupTable(spec, alpha, n);
+}
+
+std::shared_ptr<const LookupTable> LookupTableFor(const Spec& spec,
+                                                  const BFloat16Bits* alpha,
+                                                  int64_t n) {
+  return CachedLookupTable(spec, alpha, n);
+}
+
+LookupCounts LookupTableCounts() {
+  LookupCounts counts;
+  counts.fills = fills.load();
+  counts.lookups = lookups.load();
+  return counts;
+}
+
+void RunLookup(const Spec& spec, const LookupTable& table,
+               const Float16Bits* dy, const Float16Bits* x, Float16Bits* out,
+               int64_t n) {
+  RunLookupOf(spec, table, dy, x, out, n);
+}
+
+void RunLookup(const Spec& spec, const LookupTable& table,
+               const BFloat16Bits* dy, const BFloat16Bits* x, BFloat16Bits* out,
+               int64_t n) {
+  RunLookupOf(spec, table, dy, x, out, n);
+}
+
+}  // namespace cpu
+}  // namespace softround
