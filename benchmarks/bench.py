@@ -156,7 +156,7 @@ def build_cases(modes, dtypes, family=False):
                 )
             if mode == "tanh" and dtype in ("float16", "bfloat16"):
                 # A 16-bit table is cached per alpha; an alpha annealed at every
-                # call fills a new one per call (from 2^18 elements on).
+                # call fills a new one per call (from 2^20 elements on).
                 annealed = tf.Variable(alpha, dtype=DTYPES[dtype])
 
                 def new_alpha(x, annealed=annealed):

@@ -13,7 +13,7 @@ from softround_ops import numpy as srnp
 
 # kMinFillAtFirstCall; a size between it and kMinLookupElements; a piece
 # below kMinLookupElements, which the loops always compute.
-LARGE = 1 << 18
+LARGE = 1 << 20
 MEDIUM = 1 << 14
 PIECE = 1 << 10
 
@@ -108,6 +108,28 @@ def test_an_alpha_that_changes_at_every_call_fills_no_table_below_the_threshold(
     assert (_counts() - before).tolist() == [0, 0]
 
 
+@pytest.mark.parametrize("mode,alpha", [("tanh", 3.0), ("tanh", 0.5), ("sigmoid", 4.0), ("sine", 0.7)])
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_a_large_tensor_with_alpha_gradient_gets_the_slopes_of_the_loops(dtype, mode, alpha):
+    """x's gradient bit for bit; alpha's, summed in the table's order, within
+    one unit in the last place of the float32 loops' sum."""
+    x = _every_pattern(dtype, LARGE >> 16, seed=7)
+    finite = np.isfinite(x.astype(np.float32))
+    x = np.where(finite, x, dtype(0.25))  # a NaN would make alpha's sum NaN
+    dy = np.random.default_rng(8).uniform(-1, 1, x.size).astype(dtype)
+    alpha = np.asarray(alpha, dtype)
+    before = _counts()
+    dx, dalpha = srnp.soft_round_grad_with_alpha(dy, x, alpha, mode)
+    assert (_counts() - before)[1] == 1
+
+    def loop_dx(dy, x):
+        return srnp.soft_round_grad_with_alpha(dy, x, alpha, mode)[0]
+
+    _assert_same_bits(dx, _by_pieces(loop_dx, dy, x))
+    wide = srnp.soft_round_grad_with_alpha(dy.astype(np.float32), x.astype(np.float32), np.float32(alpha), mode)[1]
+    assert abs(float(dalpha) - float(wide)) <= abs(float(np.spacing(np.asarray(wide, np.float32).astype(dtype))))
+
+
 def test_other_types_alphas_and_quantities_run_the_loops():
     x = _every_pattern(np.float16, LARGE >> 16, seed=4)
     dy = np.ones_like(x)
@@ -117,5 +139,6 @@ def test_other_types_alphas_and_quantities_run_the_loops():
     srnp.soft_round(x, per_element)
     srnp.soft_round_grad(dy, x, 3.0, wrt="xx")
     srnp.soft_round_grad(dy, x, 3.0, wrt="alpha")
-    srnp.soft_round_grad_with_alpha(dy, x, np.float16(3.0))
+    srnp.soft_round_grad_with_alpha(dy[:MEDIUM], x[:MEDIUM], np.float16(3.0))
+    srnp.soft_round_grad_with_alpha(dy[:MEDIUM], x[:MEDIUM], np.float16(3.0))
     assert (_counts() - before).tolist() == [0, 0]

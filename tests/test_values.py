@@ -212,12 +212,12 @@ def test_every_16_bit_input_is_within_one_ulp(dtype_name, mode):
     [("soft_round", "tanh", 3.0), ("soft_round", "sine", 0.5), ("soft_round_conditional_mean", "tanh", 4.0)],
 )
 def test_a_large_16_bit_tensor_through_the_op_gets_the_bits_of_the_loops(dtype_name, function, mode, alpha):
-    """2^18 elements with a scalar alpha are looked up in a table of the loops'
+    """2^20 elements with a scalar alpha are looked up in a table of the loops'
     own results (tests/test_lookup_tables.py checks every mode and the caching
     policy through the NumPy binding): the op's values and slopes equal those
-    of the same inputs in pieces of 1024, which the loops compute."""
+    of the same inputs in pieces of 2048, which the loops compute."""
     tf_dtype = DTYPES[dtype_name][0]
-    bits = np.tile(np.arange(-32768, 32768, dtype=np.int16), 4)
+    bits = np.tile(np.arange(-32768, 32768, dtype=np.int16), 16)
     np.random.default_rng(5).shuffle(bits)
     x = tf.bitcast(tf.constant(bits), tf_dtype)
     dy = tf.cast(tf.constant(np.random.default_rng(6).normal(size=bits.size), tf.float32), tf_dtype)
@@ -228,7 +228,7 @@ def test_a_large_16_bit_tensor_through_the_op_gets_the_bits_of_the_loops(dtype_n
             y = getattr(softround_ops, function)(x, alpha, mode=mode)
         return y, tape.gradient(y, x, output_gradients=dy)
 
-    pieces = [value_and_slope(*piece) for piece in zip(tf.split(x, 256), tf.split(dy, 256))]
+    pieces = [value_and_slope(*piece) for piece in zip(tf.split(x, 512), tf.split(dy, 512))]
     for whole, by_pieces in zip(value_and_slope(x, dy), zip(*pieces)):
         by_pieces = tf.concat(by_pieces, 0)
         nan = np.isnan(tf.cast(by_pieces, tf.float32).numpy())

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
@@ -157,19 +158,6 @@ void RunAlphaRuns(const Spec& spec, const S* dy, const S* x, const S* alpha,
   }
 }
 
-// RunFamily through a lookup table (UsesLookupTable, LookupTableFor).
-template <typename S, typename ParallelFor>
-void RunWithLookupTable(const Spec& spec, const LookupTable& table, const S* dy,
-                        const S* x, S* out, int64_t n,
-                        ParallelFor&& parallel_for) {
-  const WorkCost cost{double(sizeof(S) * (dy != nullptr ? 2 : 1)),
-                      double(sizeof(S)), 1.0};
-  parallel_for(n, cost, [&](int64_t begin, int64_t end) {
-    RunLookup(spec, table, dy == nullptr ? nullptr : dy + begin, x + begin,
-              out + begin, end - begin);
-  });
-}
-
 // out[i] = F(x[i]) or dy[i] * dF(x[i]) for i in [0, n) (dy is nullptr for a
 // value), element i reading alpha[i % layout.period] (for kRuns, alpha's own
 // value at (i / layout.run) % layout.elements); out may be x or dy.
@@ -190,14 +178,6 @@ int64_t RunFamily(const Spec& spec, const S* dy, const S* x, const S* alpha,
     if (dalpha != nullptr) std::fill_n(dalpha, layout.elements, S{});
     return -1;
   }
-  if constexpr (kIs16Bit<S>) {
-    if (UsesLookupTable<S>(spec, layout, n)) {
-      if (const auto table = LookupTableFor(spec, alpha, n)) {
-        RunWithLookupTable(spec, *table, dy, x, out, n, parallel_for);
-        return -1;
-      }
-    }
-  }
   if (layout.source == AlphaLayout::Source::kRuns) {
     RunAlphaRuns(spec, dy, x, alpha, layout, out, n, dalpha,
                  CyclesPerElement(spec, false), parallel_for);
@@ -206,7 +186,25 @@ int64_t RunFamily(const Spec& spec, const S* dy, const S* x, const S* alpha,
   const int64_t period = layout.period;
   const bool per_element = period > 1;
   const int streams = (dy != nullptr ? 3 : 2) + (per_element ? 1 : 0);
-  const double cycles = CyclesPerElement(spec, per_element);
+  // A 16-bit tensor's results from a table of the loops' own, where there is
+  // one (then about a copy's cost per element).
+  std::shared_ptr<const LookupTable> lookup;
+  if constexpr (kIs16Bit<S>) {
+    if (UsesLookupTable<S>(spec, layout, n)) {
+      constexpr int64_t kFillPiece = 4096;
+      const WorkCost fill_cost{0.0, double(sizeof(float) * kFillPiece),
+                               CyclesPerElement(spec, false) * kFillPiece};
+      lookup = LookupTableFor(spec, alpha, n, [&](LookupTable* table) {
+        parallel_for(kLookupEntries / kFillPiece, fill_cost,
+                     [&](int64_t first, int64_t last) {
+                       FillLookupTable(spec, alpha, first * kFillPiece,
+                                       last * kFillPiece, table);
+                     });
+      });
+    }
+  }
+  const double cycles =
+      lookup != nullptr ? 1.0 : CyclesPerElement(spec, per_element);
   // What the loops read for alpha: its values, or tanh's constants of them.
   Spec loop_spec = spec;
   const S* loop_alpha = alpha;
@@ -224,6 +222,13 @@ int64_t RunFamily(const Spec& spec, const S* dy, const S* x, const S* alpha,
   // Runs [start, start + length) with alpha read from alpha + offset.
   auto run_loop = [&](int64_t start, int64_t length, int64_t offset,
                       A* products) {
+    if constexpr (kIs16Bit<S>) {
+      if (lookup != nullptr) {
+        return RunLookup(loop_spec, *lookup,
+                         dy == nullptr ? nullptr : dy + start, x + start,
+                         out + start, products, length);
+      }
+    }
     RunLoop(loop_spec, dy == nullptr ? nullptr : dy + start, x + start,
             loop_alpha + offset, per_element, out + start, products, length);
   };

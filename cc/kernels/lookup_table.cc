@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -34,6 +35,19 @@ void GatherBitsScalar(const uint16_t* table, const uint16_t* index,
 void ScaleByGatherScalar(const float* table, const uint16_t* index,
                          float* products, int64_t n) {
   for (int64_t i = 0; i < n; ++i) products[i] *= table[index[i]];
+}
+
+float SumOfLanes(const float* lanes, int count) {
+  float sum = 0;
+  for (int i = 0; i < count; ++i) sum += lanes[i];
+  return sum;
+}
+
+float DotWithGatherScalar(const float* table, const uint16_t* index,
+                          const float* weights, int64_t n) {
+  float sum = 0;
+  for (int64_t i = 0; i < n; ++i) sum += weights[i] * table[index[i]];
+  return sum;
 }
 
 #if SOFTROUND_HAVE_GATHERS
@@ -76,6 +90,23 @@ __attribute__((target("avx512f"))) void ScaleByGatherAvx512(
   ScaleByGatherScalar(table, index + i, products + i, n - i);
 }
 
+// Sixteen partial sums, added up at the end; the tail by one load each.
+__attribute__((target("avx512f"))) float DotWithGatherAvx512(
+    const float* table, const uint16_t* index, const float* weights,
+    int64_t n) {
+  __m512 sums = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 terms =
+        _mm512_i32gather_ps(IndicesAvx512(index + i), table, 4);
+    sums = _mm512_fmadd_ps(_mm512_loadu_ps(weights + i), terms, sums);
+  }
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, sums);
+  return SumOfLanes(lanes, 16) +
+         DotWithGatherScalar(table, index + i, weights + i, n - i);
+}
+
 // Sixteen 16-bit values to float and back, as Widen and Narrow convert them
 // where the AVX-512 loops run: half by F16C's conversions, bfloat16 by
 // float16_bits.h's bit code (a NaN keeps its payload, quieted).
@@ -110,19 +141,30 @@ __attribute__((target("avx512f"))) inline __m256i NarrowAvx512(BFloat16Bits,
 }
 
 // dy times the slope in one pass, rounded as the loops round it (where Widen
-// and Narrow use the conversions above); returns the elements done.
+// and Narrow use the conversions above); with alpha_terms, also the sum of
+// dy times alpha's term into *alpha_sum (sixteen partial sums). Returns the
+// elements done.
 template <typename S>
-__attribute__((target("avx512f"))) int64_t
-SlopeProductsAvx512(const float* table, const uint16_t* dy,
-                    const uint16_t* index, uint16_t* out, int64_t n) {
+__attribute__((target("avx512f"))) int64_t SlopeProductsAvx512(
+    const float* slopes, const float* alpha_terms, const uint16_t* dy,
+    const uint16_t* index, uint16_t* out, float* alpha_sum, int64_t n) {
+  __m512 sums = _mm512_setzero_ps();
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
     const __m512 g = WidenAvx512(
         S{}, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(dy + i)));
     const __m512i at = IndicesAvx512(index + i);
-    const __m512 slopes = _mm512_i32gather_ps(at, table, 4);
+    if (alpha_terms != nullptr) {
+      sums = _mm512_fmadd_ps(g, _mm512_i32gather_ps(at, alpha_terms, 4), sums);
+    }
+    const __m512 slope = _mm512_i32gather_ps(at, slopes, 4);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i),
-                        NarrowAvx512(S{}, _mm512_mul_ps(g, slopes)));
+                        NarrowAvx512(S{}, _mm512_mul_ps(g, slope)));
+  }
+  if (alpha_terms != nullptr) {
+    alignas(64) float lanes[16];
+    _mm512_store_ps(lanes, sums);
+    *alpha_sum = SumOfLanes(lanes, 16);
   }
   return i;
 }
@@ -153,6 +195,21 @@ __attribute__((target("avx2"))) void GatherBitsAvx2(const uint16_t* table,
                      _mm256_castsi256_si128(packed));
   }
   GatherBitsScalar(table, index + i, out + i, n - i);
+}
+
+__attribute__((target("avx2,fma"))) float DotWithGatherAvx2(
+    const float* table, const uint16_t* index, const float* weights,
+    int64_t n) {
+  __m256 sums = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 terms = _mm256_i32gather_ps(table, IndicesAvx2(index + i), 4);
+    sums = _mm256_fmadd_ps(_mm256_loadu_ps(weights + i), terms, sums);
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, sums);
+  return SumOfLanes(lanes, 8) +
+         DotWithGatherScalar(table, index + i, weights + i, n - i);
 }
 
 __attribute__((target("avx2"))) void ScaleByGatherAvx2(const float* table,
@@ -192,6 +249,19 @@ void ScaleByGather(const float* table, const uint16_t* index, float* products,
   ScaleByGatherScalar(table, index, products, n);
 }
 
+float DotWithGather(const float* table, const uint16_t* index,
+                    const float* weights, int64_t n) {
+#if SOFTROUND_HAVE_GATHERS
+  if (SelectedCpuLevel() == kV4) {
+    return DotWithGatherAvx512(table, index, weights, n);
+  }
+  if (SelectedCpuLevel() == kV3) {
+    return DotWithGatherAvx2(table, index, weights, n);
+  }
+#endif
+  return DotWithGatherScalar(table, index, weights, n);
+}
+
 template <typename S>
 const uint16_t* BitsOf(const S* values) {
   return reinterpret_cast<const uint16_t*>(values);
@@ -203,27 +273,35 @@ uint16_t* BitsOf(S* values) {
 
 template <typename S>
 void RunLookupOf(const Spec& spec, const LookupTable& table, const S* dy,
-                 const S* x, S* out, int64_t n) {
+                 const S* x, S* out, float* alpha_sum, int64_t n) {
   if (spec.quantity == Quantity::kValue) {
     return GatherBits(table.values.data(), BitsOf(x), BitsOf(out), n);
   }
   // dy times the slope, rounded once, as the loops compute it.
   int64_t start = 0;
+  float sum = 0;
 #if SOFTROUND_HAVE_GATHERS
   const bool f16c_or_bit_code =
       F16cSelected() || !std::is_same<S, Float16Bits>::value;
   if (SelectedCpuLevel() == kV4 && f16c_or_bit_code) {
-    start = SlopeProductsAvx512<S>(table.slopes.data(), BitsOf(dy), BitsOf(x),
-                                   BitsOf(out), n);
+    start = SlopeProductsAvx512<S>(
+        table.slopes.data(),
+        spec.with_alpha ? table.alpha_terms.data() : nullptr, BitsOf(dy),
+        BitsOf(x), BitsOf(out), &sum, n);
   }
 #endif
   float products[kProductChunk];
   for (; start < n; start += kProductChunk) {
     const int64_t length = std::min(kProductChunk, n - start);
+    const uint16_t* index = BitsOf(x + start);
     Widen(dy + start, products, length);
-    ScaleByGather(table.slopes.data(), BitsOf(x + start), products, length);
+    if (spec.with_alpha) {
+      sum += DotWithGather(table.alpha_terms.data(), index, products, length);
+    }
+    ScaleByGather(table.slopes.data(), index, products, length);
     Narrow(products, out + start, length);
   }
+  if (spec.with_alpha) *alpha_sum = sum;
 }
 
 // Whether this thread flushes denormal results to zero and reads denormal
@@ -237,21 +315,12 @@ uint32_t FlushMode() {
 #endif
 }
 
-// What a table depends on (the CPU level and the F16C choice are fixed per
-// process).
-struct LookupKey {
-  uint32_t flush_mode;
-  bool half;
-  Mode mode;
-  Function function;
-  Quantity quantity;
-  uint16_t alpha_bits;
-  bool operator==(const LookupKey& other) const {
-    return flush_mode == other.flush_mode && half == other.half &&
-           mode == other.mode && function == other.function &&
-           quantity == other.quantity && alpha_bits == other.alpha_bits;
-  }
-};
+// What a table depends on: the thread's denormal mode, the type (half or
+// not), mode, function, quantity, with_alpha and alpha's bits (the CPU level
+// and the F16C choice are fixed per process). A tuple, so that equality
+// covers every field.
+using LookupKey =
+    std::tuple<uint32_t, bool, Mode, Function, Quantity, bool, uint16_t>;
 
 // Keys kept: tables of several layers, each with a value and a slope
 // table (256 KB at most each), and keys asked for once, without a table.
@@ -307,19 +376,20 @@ std::atomic<int64_t> lookups{0};
 // A table is filled outside the lock, so that calls with other keys do not
 // wait; two calls that miss the same key both fill it.
 template <typename S>
-std::shared_ptr<const LookupTable> CachedLookupTable(const Spec& spec,
-                                                     const S* alpha,
-                                                     int64_t n) {
+std::shared_ptr<const LookupTable> CachedLookupTable(
+    const Spec& spec, const S* alpha, int64_t n,
+    const LookupTableFiller& fill) {
   static LookupCache* const cache = new LookupCache;
-  const LookupKey key{FlushMode(),   std::is_same<S, Float16Bits>::value,
-                      spec.mode,     spec.function,
-                      spec.quantity, alpha->bits};
+  const LookupKey key(FlushMode(), std::is_same<S, Float16Bits>::value,
+                      spec.mode, spec.function, spec.quantity, spec.with_alpha,
+                      alpha->bits);
   bool asked_before = false;
   auto table = cache->Find(key, &asked_before);
   if (table == nullptr) {
     if (!asked_before && n < kMinFillAtFirstCall) return nullptr;
     auto filled = std::make_shared<LookupTable>();
-    FillLookupTable(spec, alpha, filled.get());
+    SizeLookupTable(spec, filled.get());
+    fill(filled.get());
     fills.fetch_add(1, std::memory_order_relaxed);
     table = cache->Keep(key, std::move(filled));
   }
@@ -329,16 +399,25 @@ std::shared_ptr<const LookupTable> CachedLookupTable(const Spec& spec,
 
 }  // namespace
 
-std::shared_ptr<const LookupTable> LookupTableFor(const Spec& spec,
-                                                  const Float16Bits* alpha,
-                                                  int64_t n) {
-  return CachedLookupTable(spec, alpha, n);
+std::shared_ptr<const LookupTable> LookupTableFor(
+    const Spec& spec, const Float16Bits* alpha, int64_t n,
+    const LookupTableFiller& fill) {
+  return CachedLookupTable(spec, alpha, n, fill);
 }
 
-std::shared_ptr<const LookupTable> LookupTableFor(const Spec& spec,
-                                                  const BFloat16Bits* alpha,
-                                                  int64_t n) {
-  return CachedLookupTable(spec, alpha, n);
+std::shared_ptr<const LookupTable> LookupTableFor(
+    const Spec& spec, const BFloat16Bits* alpha, int64_t n,
+    const LookupTableFiller& fill) {
+  return CachedLookupTable(spec, alpha, n, fill);
+}
+
+void SizeLookupTable(const Spec& spec, LookupTable* table) {
+  if (spec.quantity == Quantity::kValue) {
+    table->values.assign(kLookupEntries + 1, 0);
+  } else {
+    table->slopes.assign(kLookupEntries, 0.0f);
+  }
+  if (spec.with_alpha) table->alpha_terms.assign(kLookupEntries, 0.0f);
 }
 
 LookupCounts LookupTableCounts() {
@@ -350,14 +429,14 @@ LookupCounts LookupTableCounts() {
 
 void RunLookup(const Spec& spec, const LookupTable& table,
                const Float16Bits* dy, const Float16Bits* x, Float16Bits* out,
-               int64_t n) {
-  RunLookupOf(spec, table, dy, x, out, n);
+               float* alpha_sum, int64_t n) {
+  RunLookupOf(spec, table, dy, x, out, alpha_sum, n);
 }
 
 void RunLookup(const Spec& spec, const LookupTable& table,
                const BFloat16Bits* dy, const BFloat16Bits* x, BFloat16Bits* out,
-               int64_t n) {
-  RunLookupOf(spec, table, dy, x, out, n);
+               float* alpha_sum, int64_t n) {
+  RunLookupOf(spec, table, dy, x, out, alpha_sum, n);
 }
 
 }  // namespace cpu

@@ -7,6 +7,7 @@
 #define SOFTROUND_KERNELS_LOOKUP_TABLE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <type_traits>
 #include <vector>
@@ -24,17 +25,20 @@ constexpr int64_t kLookupEntries = 1 << 16;
 // cached: a lookup costs less than the loops from here on.
 constexpr int64_t kMinLookupElements = 1 << 12;
 // Tensors at least this large fill a table at their first call: a fill
-// costs about as much as the loops over 2^16 elements, a quarter of what
-// the lookups then save here (benchmarks/bench.py measures both sides).
-constexpr int64_t kMinFillAtFirstCall = 1 << 18;
+// runs the loops over 2^16 inputs and costs 0.1 ms on a two-core Xeon, a
+// call at a new alpha from here on still gains (benchmarks/bench.py's "new
+// alpha per call" case measures it).
+constexpr int64_t kMinFillAtFirstCall = 1 << 20;
 
 // Results by input bits: for Quantity::kValue the result's bits (plus one
 // entry of padding, so that a 4-byte gather of the last entry stays inside),
 // for Quantity::kDx the float slope that dy is multiplied by before the
-// product is rounded to 16 bits, as the loops do.
+// product is rounded to 16 bits, as the loops do; with alpha's gradient also
+// the float term that dy is multiplied by and summed.
 struct LookupTable {
   std::vector<uint16_t> values;
   std::vector<float> slopes;
+  std::vector<float> alpha_terms;
 };
 
 template <typename S>
@@ -42,8 +46,10 @@ constexpr bool kIs16Bit =
     std::is_same<S, Float16Bits>::value || std::is_same<S, BFloat16Bits>::value;
 
 // Whether RunFamily may look spec's results up (LookupTableFor decides): a
-// 16-bit type, a scalar alpha, a value or an x-slope without alpha's
-// gradient, and x large enough. ste's slope is dy itself, a copy already.
+// 16-bit type, a scalar alpha, a value or an x-slope, and x large enough;
+// x's slope with alpha's gradient only from kMinFillAtFirstCall (always a
+// table there, so that alpha's gradient, summed in the table's order, does
+// not depend on what was cached). ste's slope is dy itself, a copy already.
 template <typename S>
 bool UsesLookupTable(const Spec& spec, const AlphaLayout& layout, int64_t n) {
   if constexpr (!kIs16Bit<S>) {
@@ -51,14 +57,20 @@ bool UsesLookupTable(const Spec& spec, const AlphaLayout& layout, int64_t n) {
   } else {
     const bool passes_dy = spec.mode == Mode::kSte &&
                            spec.function == Function::kForward &&
-                           spec.quantity == Quantity::kDx;
+                           spec.quantity == Quantity::kDx && !spec.with_alpha;
+    const bool quantity = spec.with_alpha ? spec.quantity == Quantity::kDx &&
+                                                n >= kMinFillAtFirstCall
+                                          : spec.quantity == Quantity::kValue ||
+                                                spec.quantity == Quantity::kDx;
     return n >= kMinLookupElements && layout.period == 1 &&
-           layout.source != AlphaLayout::Source::kRuns && !spec.with_alpha &&
-           (spec.quantity == Quantity::kValue ||
-            spec.quantity == Quantity::kDx) &&
+           layout.source != AlphaLayout::Source::kRuns && quantity &&
            !passes_dy;
   }
 }
+
+// Fills a table sized by SizeLookupTable (fill(table) calls
+// FillLookupTable on pieces of it, on a caller's threads).
+using LookupTableFiller = std::function<void(LookupTable*)>;
 
 // The table of spec's results under the scalar alpha[0] for a tensor of n
 // elements, or nullptr where the loops are cheaper. Recently used tables
@@ -66,12 +78,12 @@ bool UsesLookupTable(const Spec& spec, const AlphaLayout& layout, int64_t n) {
 // filled at the second call with the same alpha (a model whose alpha is
 // fixed, step after step), not the first (an alpha annealed step by step
 // would pay a fill at every call).
-std::shared_ptr<const LookupTable> LookupTableFor(const Spec& spec,
-                                                  const Float16Bits* alpha,
-                                                  int64_t n);
-std::shared_ptr<const LookupTable> LookupTableFor(const Spec& spec,
-                                                  const BFloat16Bits* alpha,
-                                                  int64_t n);
+std::shared_ptr<const LookupTable> LookupTableFor(
+    const Spec& spec, const Float16Bits* alpha, int64_t n,
+    const LookupTableFiller& fill);
+std::shared_ptr<const LookupTable> LookupTableFor(
+    const Spec& spec, const BFloat16Bits* alpha, int64_t n,
+    const LookupTableFiller& fill);
 
 // How often this process filled a table and ran a call through one (for
 // tests of the caching policy).
@@ -81,21 +93,26 @@ struct LookupCounts {
 };
 LookupCounts LookupTableCounts();
 
-// Fills table for spec under alpha[0]: RunLoop's own loops over every input
-// (soft_round_cpu.cc).
-void FillLookupTable(const Spec& spec, const Float16Bits* alpha,
-                     LookupTable* table);
-void FillLookupTable(const Spec& spec, const BFloat16Bits* alpha,
-                     LookupTable* table);
+// Gives table's vectors spec's sizes (LookupTableFor does, before fill).
+void SizeLookupTable(const Spec& spec, LookupTable* table);
+
+// Fills entries [begin, end) (multiples of 1024) of table for spec under
+// alpha[0]: RunLoop's own loops over those inputs (soft_round_cpu.cc).
+// Disjoint ranges may be filled concurrently.
+void FillLookupTable(const Spec& spec, const Float16Bits* alpha, int64_t begin,
+                     int64_t end, LookupTable* table);
+void FillLookupTable(const Spec& spec, const BFloat16Bits* alpha, int64_t begin,
+                     int64_t end, LookupTable* table);
 
 // out[i] = spec's result for x[i] (and dy[i] for a slope) from table; out
-// may be x or dy.
+// may be x or dy. With spec.with_alpha, *alpha_sum receives the sum of
+// dy[i] times alpha's term, in an order fixed by n.
 void RunLookup(const Spec& spec, const LookupTable& table,
                const Float16Bits* dy, const Float16Bits* x, Float16Bits* out,
-               int64_t n);
+               float* alpha_sum, int64_t n);
 void RunLookup(const Spec& spec, const LookupTable& table,
                const BFloat16Bits* dy, const BFloat16Bits* x, BFloat16Bits* out,
-               int64_t n);
+               float* alpha_sum, int64_t n);
 
 }  // namespace cpu
 }  // namespace softround

@@ -462,29 +462,30 @@ void ChunkedLoop(const LoopSpec& spec_of_type, const S* dy, const S* x,
 
 // Entries [begin, end) of a lookup table: ChunkedLoop's steps over the
 // inputs whose bits are the entries' indices; a slope is the float loop's
-// product with dy = 1, the float slope itself, kept unrounded.
+// product with dy = 1, the float slope itself, kept unrounded. alpha's terms
+// come from the per-element loop (one product per element, not their sum) with
+// alpha repeated, which computes what the scalar loop does.
 template <typename S>
-void FillLookupTableOf(const Spec& spec, const S* alpha, LookupTable* table) {
-  if (spec.quantity == Quantity::kValue) {
-    table->values.assign(kLookupEntries + 1, 0);
-  } else {
-    table->slopes.assign(kLookupEntries, 0.0f);
-  }
+void FillLookupTableOf(const Spec& spec, const S* alpha, int64_t begin,
+                       int64_t end, LookupTable* table) {
+  const bool value = spec.quantity == Quantity::kValue;
   S inputs[kChunk];
-  float ones[kChunk], x_chunk[kChunk], alpha_float;
+  float ones[kChunk], x_chunk[kChunk], alpha_chunk[kChunk];
   std::fill_n(ones, kChunk, 1.0f);
-  Widen(alpha, &alpha_float, 1);
-  for (int64_t start = 0; start < kLookupEntries; start += kChunk) {
-    const int64_t length = std::min(kChunk, kLookupEntries - start);
+  Widen(alpha, alpha_chunk, 1);
+  std::fill_n(alpha_chunk + 1, kChunk - 1, alpha_chunk[0]);
+  for (int64_t start = begin; start < end; start += kChunk) {
+    const int64_t length = std::min(kChunk, end - start);
     for (int64_t i = 0; i < length; ++i) {
       inputs[i].bits = static_cast<uint16_t>(start + i);
     }
     Widen(inputs, x_chunk, length);
-    const bool value = spec.quantity == Quantity::kValue;
     float* results = value ? x_chunk : table->slopes.data() + start;
+    float* terms =
+        spec.with_alpha ? table->alpha_terms.data() + start : nullptr;
     RunFloatLoop(SpecOf16Bit<S>(spec), value ? nullptr : ones, x_chunk,
-                 &alpha_float, false, kLargestFinite<S>, results, nullptr,
-                 length);
+                 alpha_chunk, spec.with_alpha, kLargestFinite<S>, results,
+                 terms, length);
     if (value) {
       Narrow(x_chunk, reinterpret_cast<S*>(table->values.data()) + start,
              length);
@@ -529,14 +530,14 @@ void RunLoop(const LoopSpec& spec, const BFloat16Bits* dy,
   ChunkedLoop(spec, dy, x, alpha, per_element, out, alpha_products, n);
 }
 
-void FillLookupTable(const Spec& spec, const Float16Bits* alpha,
-                     LookupTable* table) {
-  FillLookupTableOf(spec, alpha, table);
+void FillLookupTable(const Spec& spec, const Float16Bits* alpha, int64_t begin,
+                     int64_t end, LookupTable* table) {
+  FillLookupTableOf(spec, alpha, begin, end, table);
 }
 
-void FillLookupTable(const Spec& spec, const BFloat16Bits* alpha,
-                     LookupTable* table) {
-  FillLookupTableOf(spec, alpha, table);
+void FillLookupTable(const Spec& spec, const BFloat16Bits* alpha, int64_t begin,
+                     int64_t end, LookupTable* table) {
+  FillLookupTableOf(spec, alpha, begin, end, table);
 }
 
 }  // namespace cpu
