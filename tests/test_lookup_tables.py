@@ -126,8 +126,9 @@ def test_a_large_tensor_with_alpha_gradient_gets_the_slopes_of_the_loops(dtype, 
         return srnp.soft_round_grad_with_alpha(dy, x, alpha, mode)[0]
 
     _assert_same_bits(dx, _by_pieces(loop_dx, dy, x))
-    wide = srnp.soft_round_grad_with_alpha(dy.astype(np.float32), x.astype(np.float32), np.float32(alpha), mode)[1]
-    assert abs(float(dalpha) - float(wide)) <= abs(float(np.spacing(np.asarray(wide, np.float32).astype(dtype))))
+    as_float = [a.astype(np.float32) for a in (dy, x, alpha)]
+    wide = srnp.soft_round_grad_with_alpha(*as_float, mode)[1]
+    assert abs(float(dalpha) - float(wide)) <= abs(float(np.spacing(wide.astype(dtype))))
 
 
 def test_other_types_alphas_and_quantities_run_the_loops():

@@ -227,40 +227,19 @@ __attribute__((target("avx2"))) void ScaleByGatherAvx2(const float* table,
 }
 #endif
 
-void GatherBits(const uint16_t* table, const uint16_t* index, uint16_t* out,
-                int64_t n) {
+// NAME's version for the selected level: NAME##Avx512, NAME##Avx2 or
+// NAME##Scalar.
 #if SOFTROUND_HAVE_GATHERS
-  if (SelectedCpuLevel() == kV4) return GatherBitsAvx512(table, index, out, n);
-  if (SelectedCpuLevel() == kV3) return GatherBitsAvx2(table, index, out, n);
-#endif
-  GatherBitsScalar(table, index, out, n);
+template <typename Kernel>
+Kernel ForLevel(Kernel avx512, Kernel avx2, Kernel scalar) {
+  if (SelectedCpuLevel() == kV4) return avx512;
+  return SelectedCpuLevel() == kV3 ? avx2 : scalar;
 }
-
-void ScaleByGather(const float* table, const uint16_t* index, float* products,
-                   int64_t n) {
-#if SOFTROUND_HAVE_GATHERS
-  if (SelectedCpuLevel() == kV4) {
-    return ScaleByGatherAvx512(table, index, products, n);
-  }
-  if (SelectedCpuLevel() == kV3) {
-    return ScaleByGatherAvx2(table, index, products, n);
-  }
+#define SOFTROUND_GATHER_KERNEL(NAME) \
+  ForLevel(NAME##Avx512, NAME##Avx2, NAME##Scalar)
+#else
+#define SOFTROUND_GATHER_KERNEL(NAME) NAME##Scalar
 #endif
-  ScaleByGatherScalar(table, index, products, n);
-}
-
-float DotWithGather(const float* table, const uint16_t* index,
-                    const float* weights, int64_t n) {
-#if SOFTROUND_HAVE_GATHERS
-  if (SelectedCpuLevel() == kV4) {
-    return DotWithGatherAvx512(table, index, weights, n);
-  }
-  if (SelectedCpuLevel() == kV3) {
-    return DotWithGatherAvx2(table, index, weights, n);
-  }
-#endif
-  return DotWithGatherScalar(table, index, weights, n);
-}
 
 template <typename S>
 const uint16_t* BitsOf(const S* values) {
@@ -275,7 +254,8 @@ template <typename S>
 void RunLookupOf(const Spec& spec, const LookupTable& table, const S* dy,
                  const S* x, S* out, float* alpha_sum, int64_t n) {
   if (spec.quantity == Quantity::kValue) {
-    return GatherBits(table.values.data(), BitsOf(x), BitsOf(out), n);
+    return SOFTROUND_GATHER_KERNEL(GatherBits)(table.values.data(), BitsOf(x),
+                                               BitsOf(out), n);
   }
   // dy times the slope, rounded once, as the loops compute it.
   int64_t start = 0;
@@ -296,9 +276,11 @@ void RunLookupOf(const Spec& spec, const LookupTable& table, const S* dy,
     const uint16_t* index = BitsOf(x + start);
     Widen(dy + start, products, length);
     if (spec.with_alpha) {
-      sum += DotWithGather(table.alpha_terms.data(), index, products, length);
+      sum += SOFTROUND_GATHER_KERNEL(DotWithGather)(table.alpha_terms.data(),
+                                                    index, products, length);
     }
-    ScaleByGather(table.slopes.data(), index, products, length);
+    SOFTROUND_GATHER_KERNEL(ScaleByGather)(table.slopes.data(), index, products,
+                                           length);
     Narrow(products, out + start, length);
   }
   if (spec.with_alpha) *alpha_sum = sum;
