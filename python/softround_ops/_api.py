@@ -45,10 +45,14 @@ def _checked_number(func, mode, alpha, dtype):
 def _eager_fast_path(x, alpha, mode, name, function):
     """The custom op for an eager call whose arguments were all checked
     before (a cached number alpha, or a tensor alpha of x's dtype), else None.
-    Costs about as much as the op's own Python binding: a small tensor pays
-    for no validation it does not need."""
+    Costs about as much as the op's own Python binding: the public functions
+    call it first, and a small tensor pays for no validation it does not
+    need."""
+    if type(x) is not _eager.EagerTensor or type(mode) is not str:
+        return None
+    context = _eager.eager_context()
     ops = _loader.custom_ops()
-    if ops is None or type(x) is not _eager.EagerTensor or type(mode) is not str:
+    if context is None or ops is None:
         return None
     if function != "forward" and mode not in _modes.INVERTIBLE_MODES:
         return None
@@ -64,10 +68,10 @@ def _eager_fast_path(x, alpha, mode, name, function):
         and dtype_enum in _FLOAT_DTYPE_ENUMS
     ):
         return None
-    if _eager.execute is not None:
-        result = _eager.execute("SoftRound", name, x, alpha, "mode", mode, "function", function)
-        if result is not None:
-            return result
+    # Every attribute, defaults too: the gradient reads them off the record.
+    result = _eager.execute(context, "SoftRound", name, x, alpha, "mode", mode, "function", function)
+    if result is not None:
+        return result
     return ops.soft_round(x, alpha, mode=mode, function=function, name=name)
 
 
@@ -79,11 +83,8 @@ def _ragged(func, function, x, alpha, mode, name):
 
 
 def _family(func, function, x, alpha, mode, name):
-    """The `SoftRound` op computing `function` where it can run, else the reference."""
-    if _eager.executing_eagerly():
-        result = _eager_fast_path(x, alpha, mode, name, function)
-        if result is not None:
-            return result
+    """The `SoftRound` op computing `function` where it can run, else the
+    reference (the public functions try _eager_fast_path first)."""
     _modes.check_mode(mode)
     _modes.check_function(func, function, mode)
     if isinstance(x, tf.RaggedTensor):
@@ -148,6 +149,9 @@ def soft_round(x, alpha, mode="tanh", name=None):
       tf.errors.InvalidArgumentError: for a tensor alpha out of range or of a
         shape that does not broadcast to x's.
     """
+    result = _eager_fast_path(x, alpha, mode, name, "forward")
+    if result is not None:
+        return result
     return _family("soft_round", "forward", x, alpha, mode, name)
 
 
@@ -185,6 +189,9 @@ def soft_round_inverse(y, alpha, name=None, *, mode="tanh"):
       tf.errors.InvalidArgumentError: for a tensor alpha out of range or of a
         shape that does not broadcast to y's.
     """
+    result = _eager_fast_path(y, alpha, mode, name, "inverse")
+    if result is not None:
+        return result
     return _family("soft_round_inverse", "inverse", y, alpha, mode, name)
 
 
@@ -197,6 +204,9 @@ def soft_round_conditional_mean(y, alpha, name=None, *, mode="tanh"):
     Arguments, values, gradients, saturation and errors as in
     `soft_round_inverse`.
     """
+    result = _eager_fast_path(y, alpha, mode, name, "conditional_mean")
+    if result is not None:
+        return result
     return _family("soft_round_conditional_mean", "conditional_mean", y, alpha, mode, name)
 
 

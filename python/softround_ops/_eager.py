@@ -25,6 +25,12 @@ try:
     def executing_eagerly():
         return _context.context()._thread_local_data.is_eager
 
+    def eager_context():
+        """The eager context where this thread executes eagerly, else None (as
+        the generated bindings read it: the context once, its thread-local flag)."""
+        context = _context._context or _context.context()
+        return context if context._thread_local_data.is_eager else None
+
     def dtype_enum(tensor):
         """The DataType enum of an EagerTensor."""
         return tensor._datatype_enum()
@@ -33,12 +39,13 @@ try:
     from tensorflow.python.eager import core as _core
     from tensorflow.python.framework import ops as _ops
 
-    def execute(op_type, name, *inputs_and_attrs):
-        """An op run as its generated binding runs it (gradient recorded), less
-        the binding's Python: an error status raises as the binding raises
-        it; None where the binding's slower path is needed."""
+    def execute(context, op_type, name, *inputs_and_attrs):
+        """An op run in an eager context as its generated binding runs it
+        (gradient recorded), less the binding's Python: an error status raises
+        as the binding raises it; None where the binding's slower path is
+        needed."""
         try:
-            return _pywrap_tfe.TFE_Py_FastPathExecute(_context.context(), op_type, name, *inputs_and_attrs)
+            return _pywrap_tfe.TFE_Py_FastPathExecute(context, op_type, name, *inputs_and_attrs)
         except _core._NotOkStatusException as error:
             _ops.raise_from_not_ok_status(error, name)
         except _core._FallbackException:
@@ -62,6 +69,9 @@ except ImportError:  # pragma: no cover - another TensorFlow
         """Matches no tensor: the fast path stays off."""
 
     executing_eagerly = tf.executing_eagerly
+
+    def eager_context():
+        return None
 
     def dtype_enum(tensor):
         return tensor.dtype.as_datatype_enum
