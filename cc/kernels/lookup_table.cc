@@ -177,6 +177,14 @@ __attribute__((target("avx2"))) inline __m256i IndicesAvx2(
       _mm_loadu_si128(reinterpret_cast<const __m128i*>(index)));
 }
 
+// Eight 32-bit lanes below 2^16 as eight words. packus works within
+// 128-bit lanes: the two lanes' four words each land in 64-bit quarters 0
+// and 2, which the permute joins.
+__attribute__((target("avx2"))) inline __m128i WordsAvx2(__m256i lanes) {
+  return _mm256_castsi256_si128(
+      _mm256_permute4x64_epi64(_mm256_packus_epi32(lanes, lanes), 0x08));
+}
+
 __attribute__((target("avx2"))) void GatherBitsAvx2(const uint16_t* table,
                                                     const uint16_t* index,
                                                     uint16_t* out, int64_t n) {
@@ -187,14 +195,67 @@ __attribute__((target("avx2"))) void GatherBitsAvx2(const uint16_t* table,
     const __m256i at = IndicesAvx2(index + i);
     const __m256i entries =
         _mm256_and_si256(_mm256_i32gather_epi32(base, at, 2), low_half);
-    // packus works within 128-bit lanes: the two lanes' four words each
-    // land in 64-bit quarters 0 and 2, which the permute joins.
-    const __m256i packed =
-        _mm256_permute4x64_epi64(_mm256_packus_epi32(entries, entries), 0x08);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
-                     _mm256_castsi256_si128(packed));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), WordsAvx2(entries));
   }
   GatherBitsScalar(table, index + i, out + i, n - i);
+}
+
+// Eight 16-bit values to float and back, as Widen and Narrow convert them
+// where the AVX2 loops run (F16C for half, the bit code for bfloat16).
+__attribute__((target("avx2,f16c"))) inline __m256 WidenAvx2(Float16Bits,
+                                                             __m128i bits) {
+  return _mm256_cvtph_ps(bits);
+}
+__attribute__((target("avx2,f16c"))) inline __m128i NarrowAvx2(Float16Bits,
+                                                               __m256 value) {
+  return _mm256_cvtps_ph(value, _MM_FROUND_TO_NEAREST_INT);
+}
+__attribute__((target("avx2"))) inline __m256 WidenAvx2(BFloat16Bits,
+                                                        __m128i bits) {
+  return _mm256_castsi256_ps(
+      _mm256_slli_epi32(_mm256_cvtepu16_epi32(bits), 16));
+}
+__attribute__((target("avx2"))) inline __m128i NarrowAvx2(BFloat16Bits,
+                                                          __m256 value) {
+  const __m256i f = _mm256_castps_si256(value);
+  const __m256i odd =
+      _mm256_and_si256(_mm256_srli_epi32(f, 16), _mm256_set1_epi32(1));
+  const __m256i rounded = _mm256_srli_epi32(
+      _mm256_add_epi32(_mm256_add_epi32(f, _mm256_set1_epi32(0x7fff)), odd),
+      16);
+  const __m256i quiet_nan =
+      _mm256_or_si256(_mm256_srli_epi32(f, 16), _mm256_set1_epi32(0x0040));
+  // A signed compare: both sides are below 2^31.
+  const __m256i is_nan =
+      _mm256_cmpgt_epi32(_mm256_and_si256(f, _mm256_set1_epi32(0x7fffffff)),
+                         _mm256_set1_epi32(0x7f800000));
+  return WordsAvx2(_mm256_blendv_epi8(rounded, quiet_nan, is_nan));
+}
+
+// SlopeProductsAvx512 in eight lanes.
+template <typename S>
+__attribute__((target("avx2,fma,f16c"))) int64_t SlopeProductsAvx2(
+    const float* slopes, const float* alpha_terms, const uint16_t* dy,
+    const uint16_t* index, uint16_t* out, float* alpha_sum, int64_t n) {
+  __m256 sums = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 g = WidenAvx2(
+        S{}, _mm_loadu_si128(reinterpret_cast<const __m128i*>(dy + i)));
+    const __m256i at = IndicesAvx2(index + i);
+    if (alpha_terms != nullptr) {
+      sums = _mm256_fmadd_ps(g, _mm256_i32gather_ps(alpha_terms, at, 4), sums);
+    }
+    const __m256 slope = _mm256_i32gather_ps(slopes, at, 4);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+                     NarrowAvx2(S{}, _mm256_mul_ps(g, slope)));
+  }
+  if (alpha_terms != nullptr) {
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, sums);
+    *alpha_sum = SumOfLanes(lanes, 8);
+  }
+  return i;
 }
 
 __attribute__((target("avx2,fma"))) float DotWithGatherAvx2(
@@ -263,11 +324,14 @@ void RunLookupOf(const Spec& spec, const LookupTable& table, const S* dy,
 #if SOFTROUND_HAVE_GATHERS
   const bool f16c_or_bit_code =
       F16cSelected() || !std::is_same<S, Float16Bits>::value;
+  const float* alpha_terms =
+      spec.with_alpha ? table.alpha_terms.data() : nullptr;
   if (SelectedCpuLevel() == kV4 && f16c_or_bit_code) {
-    start = SlopeProductsAvx512<S>(
-        table.slopes.data(),
-        spec.with_alpha ? table.alpha_terms.data() : nullptr, BitsOf(dy),
-        BitsOf(x), BitsOf(out), &sum, n);
+    start = SlopeProductsAvx512<S>(table.slopes.data(), alpha_terms, BitsOf(dy),
+                                   BitsOf(x), BitsOf(out), &sum, n);
+  } else if (SelectedCpuLevel() == kV3 && f16c_or_bit_code) {
+    start = SlopeProductsAvx2<S>(table.slopes.data(), alpha_terms, BitsOf(dy),
+                                 BitsOf(x), BitsOf(out), &sum, n);
   }
 #endif
   float products[kProductChunk];
