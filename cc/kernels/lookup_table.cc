@@ -350,18 +350,20 @@ void RunLookupOf(const Spec& spec, const LookupTable& table, const S* dy,
   if (spec.with_alpha) *alpha_sum = sum;
 }
 
-// Whether this thread flushes denormal results to zero and reads denormal
-// inputs as zero (TensorFlow's threads do; a NumPy caller's need not), which
-// a table's entries depend on.
-uint32_t FlushMode() {
+// This thread's floating-point mode that a table's entries depend on: whether
+// it flushes denormal results to zero and reads denormal inputs as zero
+// (TensorFlow's threads do; a NumPy caller's need not), and its rounding
+// direction.
+uint32_t FloatMode() {
 #if SOFTROUND_HAVE_GATHERS
-  return _mm_getcsr() & (_MM_FLUSH_ZERO_MASK | 0x0040u /* DAZ */);
+  return _mm_getcsr() &
+         (_MM_FLUSH_ZERO_MASK | 0x0040u /* DAZ */ | _MM_ROUND_MASK);
 #else
   return 0;
 #endif
 }
 
-// What a table depends on: the thread's denormal mode, the type (half or
+// What a table depends on: the thread's float mode, the type (half or
 // not), mode, function, quantity, with_alpha and alpha's bits (the CPU level
 // and the F16C choice are fixed per process). A tuple, so that equality
 // covers every field.
@@ -426,7 +428,7 @@ std::shared_ptr<const LookupTable> CachedLookupTable(
     const Spec& spec, const S* alpha, int64_t n,
     const LookupTableFiller& fill) {
   static LookupCache* const cache = new LookupCache;
-  const LookupKey key(FlushMode(), std::is_same<S, Float16Bits>::value,
+  const LookupKey key(FloatMode(), std::is_same<S, Float16Bits>::value,
                       spec.mode, spec.function, spec.quantity, spec.with_alpha,
                       alpha->bits);
   bool asked_before = false;

@@ -2,7 +2,8 @@
 // 65536 possible inputs once (FillLookupTable), and every element is then a
 // table lookup (RunLookup), a gather as cheap as a copy where the loops cost
 // twice a copy's time. The table holds the loops' own results, so a lookup
-// returns the bits the loops would have. No TensorFlow include.
+// returns the bits the loops would have (NaN payloads aside, which the loops'
+// own conversions already vary). No TensorFlow include.
 #ifndef SOFTROUND_KERNELS_LOOKUP_TABLE_H_
 #define SOFTROUND_KERNELS_LOOKUP_TABLE_H_
 
