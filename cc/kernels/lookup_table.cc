@@ -32,6 +32,9 @@ void GatherBitsScalar(const uint16_t* table, const uint16_t* index,
   for (int64_t i = 0; i < n; ++i) out[i] = table[index[i]];
 }
 
+// The chunked slope path's two steps, one load per element: they run the
+// tails of the one-pass vector functions below, and every element where
+// those do not apply (below v3, or half with F16C turned off).
 void ScaleByGatherScalar(const float* table, const uint16_t* index,
                          float* products, int64_t n) {
   for (int64_t i = 0; i < n; ++i) products[i] *= table[index[i]];
@@ -76,35 +79,6 @@ __attribute__((target("avx512f"))) void GatherBitsAvx512(const uint16_t* table,
                         _mm512_cvtepi32_epi16(entries));
   }
   GatherBitsScalar(table, index + i, out + i, n - i);
-}
-
-__attribute__((target("avx512f"))) void ScaleByGatherAvx512(
-    const float* table, const uint16_t* index, float* products, int64_t n) {
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m512i at = IndicesAvx512(index + i);
-    const __m512 slopes = _mm512_i32gather_ps(at, table, 4);
-    _mm512_storeu_ps(products + i,
-                     _mm512_mul_ps(_mm512_loadu_ps(products + i), slopes));
-  }
-  ScaleByGatherScalar(table, index + i, products + i, n - i);
-}
-
-// Sixteen partial sums, added up at the end; the tail by one load each.
-__attribute__((target("avx512f"))) float DotWithGatherAvx512(
-    const float* table, const uint16_t* index, const float* weights,
-    int64_t n) {
-  __m512 sums = _mm512_setzero_ps();
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m512 terms =
-        _mm512_i32gather_ps(IndicesAvx512(index + i), table, 4);
-    sums = _mm512_fmadd_ps(_mm512_loadu_ps(weights + i), terms, sums);
-  }
-  alignas(64) float lanes[16];
-  _mm512_store_ps(lanes, sums);
-  return SumOfLanes(lanes, 16) +
-         DotWithGatherScalar(table, index + i, weights + i, n - i);
 }
 
 // Sixteen 16-bit values to float and back, as Widen and Narrow convert them
@@ -257,35 +231,6 @@ __attribute__((target("avx2,fma,f16c"))) int64_t SlopeProductsAvx2(
   }
   return i;
 }
-
-__attribute__((target("avx2,fma"))) float DotWithGatherAvx2(
-    const float* table, const uint16_t* index, const float* weights,
-    int64_t n) {
-  __m256 sums = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256 terms = _mm256_i32gather_ps(table, IndicesAvx2(index + i), 4);
-    sums = _mm256_fmadd_ps(_mm256_loadu_ps(weights + i), terms, sums);
-  }
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, sums);
-  return SumOfLanes(lanes, 8) +
-         DotWithGatherScalar(table, index + i, weights + i, n - i);
-}
-
-__attribute__((target("avx2"))) void ScaleByGatherAvx2(const float* table,
-                                                       const uint16_t* index,
-                                                       float* products,
-                                                       int64_t n) {
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256i at = IndicesAvx2(index + i);
-    const __m256 slopes = _mm256_i32gather_ps(table, at, 4);
-    _mm256_storeu_ps(products + i,
-                     _mm256_mul_ps(_mm256_loadu_ps(products + i), slopes));
-  }
-  ScaleByGatherScalar(table, index + i, products + i, n - i);
-}
 #endif
 
 // NAME's version for the selected level: NAME##Avx512, NAME##Avx2 or
@@ -340,11 +285,10 @@ void RunLookupOf(const Spec& spec, const LookupTable& table, const S* dy,
     const uint16_t* index = BitsOf(x + start);
     Widen(dy + start, products, length);
     if (spec.with_alpha) {
-      sum += SOFTROUND_GATHER_KERNEL(DotWithGather)(table.alpha_terms.data(),
-                                                    index, products, length);
+      sum += DotWithGatherScalar(table.alpha_terms.data(), index, products,
+                                 length);
     }
-    SOFTROUND_GATHER_KERNEL(ScaleByGather)(table.slopes.data(), index, products,
-                                           length);
+    ScaleByGatherScalar(table.slopes.data(), index, products, length);
     Narrow(products, out + start, length);
   }
   if (spec.with_alpha) *alpha_sum = sum;
